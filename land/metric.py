@@ -1,0 +1,147 @@
+"""The LAND metric learned from data: a diagonal local-covariance metric.
+
+Arvanitidis, Hansen and Hauberg (2016) make the metric at ``x`` the inverse
+of a diagonal, kernel-weighted local covariance of the data around ``x``:
+
+    M(x) = diag(1 / (s_d(x) + rho)),   s_d(x) = sum_n w_n(x) (x_nd - x_d)^2,
+    w_n(x) = exp(-|x_n - x|^2 / (2 kernel_width^2)).
+
+Distances are short where the data are dense and spread along a direction,
+and long (up to ``1/rho`` per unit) far from the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from land._validation import as_float_array, check_points, check_positive
+
+__all__ = ["GlobalDiagonalMetric", "LocalDiagonalMetric"]
+
+# Query points are processed in chunks so that the (chunk, N, D) work arrays
+# stay below a few tens of MB whatever the batch size.
+_CHUNK_ELEMENTS = 2_000_000
+
+
+class LocalDiagonalMetric:
+    """Diagonal local-covariance metric of the LAND paper (report section 2).
+
+    Parameters
+    ----------
+    data : array-like, shape=[N, D]
+        The points that shape the metric.
+    kernel_width : float
+        Width ``sigma`` of the Gaussian weights, in data units (> 0).
+    rho : float
+        Regulariser added to every local variance (> 0); bounds the metric
+        by ``1 / rho`` far from the data.
+    """
+
+    def __init__(self, data, kernel_width: float, rho: float):
+        data = as_float_array(data, "data")
+        if data.ndim != 2 or 0 in data.shape:
+            raise ValueError(f"data: expected a non-empty array of shape (N, D), got {data.shape}")
+        self.data = data
+        self.kernel_width = check_positive(kernel_width, "kernel_width")
+        self.rho = check_positive(rho, "rho")
+        self.dim = self.data.shape[1]
+
+    def __repr__(self) -> str:
+        return (f"LocalDiagonalMetric(N={self.data.shape[0]}, D={self.dim}, "
+                f"kernel_width={self.kernel_width:g}, rho={self.rho:g})")
+
+    def _chunks(self, n_points: int):
+        size = max(1, _CHUNK_ELEMENTS // (self.data.shape[0] * self.dim))
+        for start in range(0, n_points, size):
+            yield slice(start, min(start + size, n_points))
+
+    def metric_diagonal(self, points) -> np.ndarray:
+        """Diagonal of ``M(x)``.
+
+        Parameters
+        ----------
+        points : array-like, shape=[D] or [n, D]
+
+        Returns
+        -------
+        ndarray, shape like ``points``
+        """
+        return self.metric_and_jacobian(points, jacobian=False)[0]
+
+    def metric_jacobian(self, points) -> np.ndarray:
+        """Jacobian of the diagonal, ``J[..., d, j] = dM_d / dx_j``.
+
+        Returns
+        -------
+        ndarray, shape=[D, D] or [n, D, D]
+        """
+        return self.metric_and_jacobian(points)[1]
+
+    def metric_and_jacobian(self, points, *, jacobian: bool = True):
+        """Diagonal of ``M(x)`` and (optionally) its Jacobian in one pass.
+
+        With ``diff_n = x_n - x`` and ``s_d = sum_n w_n diff_nd^2``:
+        ``ds_d/dx_j = sum_n w_n diff_nj diff_nd^2 / sigma^2 - 2 delta_dj sum_n w_n diff_nd``
+        and ``dM_d/dx_j = -M_d^2 ds_d/dx_j``.
+        """
+        query = check_points(points, "points", self.dim)
+        single = query.ndim == 1
+        query = np.atleast_2d(query)
+        diagonal = np.empty_like(query)
+        jac = np.empty(query.shape + (self.dim,)) if jacobian else None
+        inv_var = 1.0 / self.kernel_width**2
+        for part in self._chunks(query.shape[0]):
+            diff = self.data[None, :, :] - query[part, None, :]            # (b, N, D)
+            weights = np.exp(-0.5 * inv_var * np.einsum("bnd,bnd->bn", diff, diff))
+            sq = diff * diff
+            local_var = np.einsum("bn,bnd->bd", weights, sq)
+            metric = 1.0 / (local_var + self.rho)
+            diagonal[part] = metric
+            if jacobian:
+                d_var = inv_var * np.einsum("bn,bnd,bnj->bdj", weights, sq, diff)
+                d_var -= 2.0 * np.einsum("bn,bnd->bd", weights, diff)[:, :, None] * np.eye(self.dim)
+                jac[part] = -(metric**2)[:, :, None] * d_var
+        if single:
+            diagonal = diagonal[0]
+            jac = jac[0] if jacobian else None
+        return diagonal, jac
+
+
+
+class GlobalDiagonalMetric:
+    """One constant diagonal metric ``M(x) = diag(diagonal)`` for the whole space.
+
+    The "global metric" of report section 2: geodesics are straight lines and
+    the LAND reduces to a Euclidean Gaussian in rescaled coordinates. Useful
+    as a baseline and as a check of the geodesic solvers.
+
+    Parameters
+    ----------
+    diagonal : array-like, shape=[D]
+        Positive entries of the metric.
+    """
+
+    def __init__(self, diagonal):
+        diagonal = as_float_array(diagonal, "diagonal")
+        if diagonal.ndim != 1 or diagonal.size == 0 or np.any(diagonal <= 0):
+            raise ValueError(f"diagonal: expected a 1-D array of positive numbers, got {diagonal!r}")
+        self.diagonal = diagonal
+        self.dim = diagonal.size
+
+    def __repr__(self) -> str:
+        return f"GlobalDiagonalMetric({self.diagonal.tolist()})"
+
+    def metric_diagonal(self, points) -> np.ndarray:
+        """``diagonal`` broadcast to the shape of ``points``."""
+        return self.metric_and_jacobian(points, jacobian=False)[0]
+
+    def metric_jacobian(self, points) -> np.ndarray:
+        """Zeros: the metric does not change."""
+        return self.metric_and_jacobian(points)[1]
+
+    def metric_and_jacobian(self, points, *, jacobian: bool = True):
+        """Diagonal and (zero) Jacobian, shaped as for :class:`LocalDiagonalMetric`."""
+        query = check_points(points, "points", self.dim)
+        diagonal = np.broadcast_to(self.diagonal, query.shape).copy()
+        jac = np.zeros(query.shape + (self.dim,)) if jacobian else None
+        return diagonal, jac

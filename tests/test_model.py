@@ -1,0 +1,159 @@
+"""The LAND model: Monte Carlo normalising constant, gradients, and the MLE."""
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+import land
+from tests.helpers import rotation_cov, sphere_constant_by_quadrature
+
+MEAN = np.array([1.0, 2.0, 2.0]) / 3.0
+
+
+@pytest.mark.parametrize("cov", [np.diag([0.5**2, 0.5**2]), rotation_cov(0.9, 0.3, 0.5)],
+                         ids=["isotropic", "anisotropic"])
+def test_monte_carlo_constant_matches_quadrature(sphere, rng, cov):
+    exact = sphere_constant_by_quadrature(cov)
+    estimate = land.normalising_constant(sphere, MEAN, cov, 20000, rng)
+    assert abs(estimate.value - exact) < 3 * estimate.std_error
+    # The standard error itself is sensible: about 1% of C at 20000 draws.
+    assert 1e-4 * exact < estimate.std_error < 0.02 * exact
+    assert estimate.n_failed == 0
+
+
+def _fixed_sample_objective(sphere, mean, frame, factor, data, sample_points, log_weights):
+    """phi with the Monte Carlo points held fixed on the sphere (importance sampling).
+
+    C(mu, A) ~ 1/S sum_s exp(-L_s^T A^T A L_s / 2) m_s / q_s, with L_s the coordinates of
+    Log_mu(x_s) and m_s / q_s fixed at the draw; at the draw's own parameters this is
+    exactly the estimate Z * mean(m_s) that the library uses.
+    """
+    precision = factor.T @ factor
+    data_coords = sphere.coordinates(mean, frame, sphere.log(mean, data))
+    sample_coords = sphere.coordinates(mean, frame, sphere.log(mean, sample_points))
+    data_term = 0.5 * np.mean(np.einsum("ni,ij,nj->n", data_coords, precision, data_coords))
+    exponent = -0.5 * np.einsum("ni,ij,nj->n", sample_coords, precision, sample_coords)
+    return data_term + logsumexp(exponent + log_weights) - np.log(len(log_weights))
+
+
+def test_gradients_match_finite_differences_with_fixed_samples(sphere, rng):
+    cov = rotation_cov(0.6, 0.25, 0.7)
+    data = land.sample_sphere_land(300, MEAN, cov, rng).points
+    mean = sphere.exp(MEAN, sphere.tangent_basis(MEAN) @ np.array([0.2, -0.1]))
+    frame = sphere.frame(mean)
+    fit_cov = rotation_cov(0.5, 0.3, -0.2)
+    factor = land.precision_factor(fit_cov)
+
+    coords = rng.standard_normal((400, 2)) @ np.linalg.cholesky(fit_cov).T
+    coords = coords[np.linalg.norm(coords, axis=1) < np.pi]
+    volume = sphere.volume_density(coords)
+    log_q = (-0.5 * np.einsum("ni,ij,nj->n", coords, np.linalg.inv(fit_cov), coords)
+             - np.log(2 * np.pi) - 0.5 * np.log(np.linalg.det(fit_cov)))
+    log_weights = np.log(volume) - log_q
+    sample_points = sphere.exp(mean, coords @ frame.T)
+
+    data_coords = sphere.coordinates(mean, frame, sphere.log(mean, data))
+    result = land.objective_and_gradients(sphere, mean, frame, factor, data_coords, coords, volume)
+    objective = lambda m, f, a: _fixed_sample_objective(sphere, m, f, a, data, sample_points, log_weights)
+    np.testing.assert_allclose(result.objective, objective(mean, frame, factor), rtol=1e-12)
+
+    step = 1e-5
+    numeric_mean = np.empty(2)
+    for k in range(2):
+        values = []
+        for sign in (1, -1):
+            move = sign * step * frame[:, k]
+            values.append(objective(sphere.exp(mean, move), sphere.transport_frame(mean, move, frame), factor))
+        numeric_mean[k] = (values[0] - values[1]) / (2 * step)
+    np.testing.assert_allclose(result.grad_mean, numeric_mean, rtol=1e-6, atol=1e-9)
+
+    numeric_factor = np.empty((2, 2))
+    for i in range(2):
+        for j in range(2):
+            bump = np.zeros((2, 2))
+            bump[i, j] = step
+            numeric_factor[i, j] = (objective(mean, frame, factor + bump)
+                                    - objective(mean, frame, factor - bump)) / (2 * step)
+    np.testing.assert_allclose(result.grad_factor, numeric_factor, rtol=1e-6, atol=1e-9)
+
+
+def test_paper_direction_is_recovered_with_identity_log_jacobian():
+    """With J = -I the mean gradient is the LAND paper's -P (mean L - sum_s w_s v_s)."""
+    manifold = land.LearnedManifold(land.GlobalDiagonalMetric([1.0, 1.0]))
+    rng = np.random.default_rng(1)
+    factor = np.array([[2.0, 0.3], [0.0, 1.5]])
+    data_coords, sample_coords = rng.standard_normal((20, 2)), rng.standard_normal((30, 2))
+    volume = rng.random(30)
+    result = land.objective_and_gradients(manifold, np.zeros(2), np.eye(2), factor, data_coords,
+                                          sample_coords, volume)
+    weights = volume / volume.sum()
+    expected = -(factor.T @ factor) @ (data_coords.mean(axis=0) - weights @ sample_coords)
+    np.testing.assert_allclose(result.grad_mean, expected, rtol=1e-12)
+
+
+def test_fit_recovers_mean_and_covariance_of_exact_sphere_land(sphere):
+    rng = np.random.default_rng(11)
+    true_cov = rotation_cov(0.5, 0.25, 0.6)
+    sample = land.sample_sphere_land(2000, MEAN, true_cov, rng)
+    start = sphere.exp(MEAN, sample.frame @ np.array([0.25, -0.2]))  # 0.32 rad away
+    fit = land.fit_land(sphere, sample.points, init_mean=start, init_cov=np.diag([0.1**2] * 2),
+                        n_iter=60, step_mean=0.5, step_cov=1.0, n_samples=2000, rng=rng)
+    assert sphere.dist(fit.mean, MEAN) < 0.02
+    cov_error = np.linalg.norm(fit.cov_in_frame(sphere, MEAN, sample.frame) - true_cov) / np.linalg.norm(true_cov)
+    assert cov_error < 0.15
+    # The frame was carried along: still orthonormal and tangent at the final mean.
+    np.testing.assert_allclose(fit.frame.T @ fit.frame, np.eye(2), atol=1e-10)
+    np.testing.assert_allclose(fit.frame.T @ fit.mean, 0.0, atol=1e-10)
+    history = fit.history
+    assert history.objective.shape == (61,) and history.mean.shape == (61, 3)
+    assert history.cov.shape == (61, 2, 2) and history.frame.shape == (61, 3, 2)
+    assert history.n_failed_log.sum() == 0 and history.n_failed_exp.sum() == 0
+    assert history.objective[-1] < history.objective[0] - 1.0
+
+
+def test_fit_on_flat_learned_manifold_recovers_euclidean_mle():
+    """With a constant metric the LAND is a Gaussian: the MLE is the sample mean and covariance."""
+    rng = np.random.default_rng(5)
+    scale = np.array([1.0, 4.0])
+    manifold = land.LearnedManifold(land.GlobalDiagonalMetric(scale))
+    data = rng.multivariate_normal([0.5, -0.2], [[0.3, 0.1], [0.1, 0.05]], size=60)
+    fit = land.fit_land(manifold, data, init_mean=[0.0, 0.0], init_cov=np.eye(2) * 0.1,
+                        n_iter=12, step_mean=0.7, step_cov=1.0, n_samples=300, rng=rng)
+    # Monte Carlo noise enters the mean step through the sample average of v_s: sd ~ 0.06 here.
+    np.testing.assert_allclose(fit.mean, data.mean(axis=0), atol=0.1)
+    frame = manifold.frame(fit.mean)
+    np.testing.assert_allclose(fit.frame, frame, atol=1e-9)  # flat: transport keeps the frame
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (dict(data=np.empty((0, 3))), ValueError, "data: expected at least one point"),
+        (dict(data=np.array([[0.0, 0.0, 1.0], [np.nan, 0.0, 1.0]])), ValueError, "data: expected finite values"),
+        (dict(data=np.array([[0.0, 0.0, 1.5]])), ValueError, "data: expected points on the unit sphere"),
+        (dict(init_cov=[[0.1, 0.0], [0.0, -0.1]]), ValueError, "init_cov: expected a positive definite"),
+        (dict(init_cov=[[0.1, 0.02], [0.0, 0.1]]), ValueError, "init_cov: expected a symmetric"),
+        (dict(init_mean=[1.0, 1.0, 0.0]), ValueError, "init_mean: expected points on the unit sphere"),
+        (dict(n_samples=0), ValueError, "n_samples: expected an integer >= 1"),
+        (dict(n_iter=0), ValueError, "n_iter: expected an integer >= 1"),
+        (dict(step_mean=-0.1), ValueError, "step_mean: expected a finite number > 0"),
+        (dict(step_cov=np.nan), ValueError, "step_cov: expected a finite number > 0"),
+        (dict(rng=None), TypeError, "rng: expected a numpy.random.Generator"),
+    ],
+)
+def test_fit_rejects_bad_input(sphere, kwargs, error, message):
+    args = dict(data=np.array([[0.0, 0.0, 1.0], [0.0, 0.1, 0.995]]) / np.array([[1], [np.hypot(0.1, 0.995)]]),
+                init_mean=[0.0, 0.0, 1.0], init_cov=np.eye(2) * 0.01, n_iter=2, n_samples=10,
+                rng=np.random.default_rng(0)) | kwargs
+    data = args.pop("data")
+    with pytest.raises(error, match=message):
+        land.fit_land(sphere, data, **args)
+
+
+def test_normalising_constant_rejects_bad_input(sphere, rng):
+    with pytest.raises(ValueError, match="n_samples: expected an integer >= 1"):
+        land.normalising_constant(sphere, MEAN, np.eye(2), 0, rng)
+    with pytest.raises(ValueError, match=r"cov: expected shape \(2, 2\)"):
+        land.normalising_constant(sphere, MEAN, np.eye(3), 10, rng)
+    with pytest.raises(ValueError, match=r"mean: expected a single point"):
+        land.normalising_constant(sphere, np.vstack([MEAN, MEAN]), np.eye(2), 10, rng)
