@@ -1,17 +1,23 @@
 """A Riemannian manifold R^D whose metric is learned from data.
 
 Exp integrates the geodesic ODE of a diagonal metric; Log solves the two-point
-boundary value problem. This module holds the straightforward reference
-solvers built on :func:`scipy.integrate.solve_ivp` and
-:func:`scipy.integrate.solve_bvp` (one geodesic at a time); every solve
-reports whether it converged.
+boundary value problem. Both work on whole batches: Exp with a vectorised
+Dormand-Prince integrator that controls each geodesic's error separately, Log
+by Newton shooting on the batch (Jacobians by finite differences of the
+batched Exp). Logs that shooting cannot solve are retried one by one with
+:func:`scipy.integrate.solve_bvp` followed by shooting. Every solve reports
+whether it converged and how far off it is.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.integrate import solve_bvp, solve_ivp
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
+from land._dopri import integrate_batch
 from land._validation import check_points, check_positive, check_positive_int
 from land.geodesic import GeodesicResult, GeodesicSolverError
 from land.metric import LocalDiagonalMetric
@@ -36,7 +42,7 @@ class LearnedManifold:
         is below this (Euclidean) tolerance; Newton shooting steps polish the
         boundary-value solution until it is.
     max_newton : int
-        Most shooting steps per Log.
+        Most Newton shooting steps per Log attempt.
 
     Notes
     -----
@@ -45,7 +51,7 @@ class LearnedManifold:
     """
 
     def __init__(self, metric: LocalDiagonalMetric, *, rtol: float = 1e-9, atol: float = 1e-11,
-                 bvp_tol: float = 1e-6, log_tol: float = 1e-7, max_newton: int = 10):
+                 bvp_tol: float = 1e-6, log_tol: float = 1e-7, max_newton: int = 20):
         if not hasattr(metric, "metric_and_jacobian"):
             raise TypeError(f"metric: expected a LocalDiagonalMetric, got {type(metric).__name__}")
         self.metric = metric
@@ -103,19 +109,34 @@ class LearnedManifold:
         return end[:dim], transported, bool(sol.success)
 
     # ---------------------------------------------------------------- geometry
+    def _exp_batch(self, base_points, vecs, coarse: bool = False):
+        """Batched Exp from per-geodesic base points ``(B, D)``; returns (ends, success).
+
+        ``coarse=True`` integrates at 100 times looser tolerances (used for the
+        early Newton steps of Log, whose answers are refined afterwards).
+        """
+        dim = self.dim
+
+        def rhs(state):
+            x, v = state[:, :dim], state[:, dim:]
+            return np.concatenate([v, self.geodesic_acceleration(x, v)], axis=1)
+
+        start = np.concatenate([np.broadcast_to(base_points, vecs.shape), vecs], axis=1)
+        loosen = 100.0 if coarse else 1.0
+        end, success, _ = integrate_batch(rhs, start, rtol=self.rtol * loosen,
+                                          atol=self.atol * loosen)
+        return end[:, :dim], success
+
     def solve_exp(self, base_point, tangent_vecs) -> GeodesicResult:
-        """Exp for each tangent vector by integrating the geodesic ODE.
+        """Exp for each tangent vector by integrating the geodesic ODE (all at once).
 
         ``residual`` is 0 for converged solves (the integrator's error control
-        holds the end point to ``rtol``/``atol``) and inf for failed ones.
+        holds each end point to ``rtol``/``atol``) and inf for failed ones.
         """
         base_point = self.check_points(base_point, "base_point")
         vecs = self.check_points(tangent_vecs, "tangent_vecs")
         flat = np.atleast_2d(vecs)
-        ends = np.empty_like(flat)
-        converged = np.empty(flat.shape[0], bool)
-        for i, vec in enumerate(flat):
-            ends[i], _, converged[i] = self._integrate(base_point, vec)
+        ends, converged = self._exp_batch(base_point, flat)
         residual = np.where(converged, 0.0, np.inf)
         if vecs.ndim == 1:
             return GeodesicResult(ends[0], converged[0], residual[0])
@@ -125,68 +146,162 @@ class LearnedManifold:
         """Exponential map; raises :class:`~land.GeodesicSolverError` if a solve fails."""
         return self.solve_exp(base_point, tangent_vecs).unwrap("exp")
 
-    def _shoot(self, base_point, target, velocity):
-        """Newton shooting from ``velocity``; returns (velocity, residual)."""
-        end, _, ok = self._integrate(base_point, velocity)
-        residual = np.linalg.norm(end - target) if ok else np.inf
+    def _shoot_batch(self, base_point, targets, velocities):
+        """Newton shooting for a batch: coarse integration first, then at full accuracy.
+
+        The coarse pass stops at a residual of ``sqrt(log_tol)``-ish accuracy
+        (1e3 times ``log_tol``); the fine pass then needs only a step or two.
+        Returns (velocities, residuals), residuals measured at full accuracy.
+        """
+        velocities, _ = self._newton(base_point, targets, velocities, 1e3 * self.log_tol, True)
+        return self._newton(base_point, targets, velocities, self.log_tol, False)
+
+    def _newton(self, base_point, targets, velocities, tol, coarse):
+        """Damped Newton iterations on ``Exp(base, v) = target`` for a batch."""
+        dim = self.dim
+        velocities = velocities.copy()
+        ends, ok = self._exp_batch(base_point, velocities, coarse)
+        residuals = np.where(ok, np.linalg.norm(ends - targets, axis=1), np.inf)
+        alive = np.isfinite(residuals)  # geodesics still making progress
         for _ in range(self.max_newton):
-            if residual < self.log_tol:
+            todo = np.flatnonzero(alive & (residuals >= tol))
+            if todo.size == 0:
                 break
-            step_fd = 1e-6 * max(1.0, np.linalg.norm(velocity))
-            jacobian = np.empty((self.dim, self.dim))
-            for j in range(self.dim):
-                probe = velocity.copy()
-                probe[j] += step_fd
-                jacobian[:, j] = (self._integrate(base_point, probe)[0] - end) / step_fd
-            try:
-                step = np.linalg.solve(jacobian, target - end)
-            except np.linalg.LinAlgError:
-                break
-            for _ in range(6):  # backtrack until the residual drops
-                trial = velocity + step
-                trial_end, _, ok = self._integrate(base_point, trial)
-                trial_residual = np.linalg.norm(trial_end - target) if ok else np.inf
-                if trial_residual < residual:
-                    velocity, end, residual = trial, trial_end, trial_residual
+            vel, end, tgt = velocities[todo], ends[todo], targets[todo]
+            # Jacobian d Exp / d v by forward differences, all probes in one batch.
+            step_fd = (1e-4 if coarse else 1e-6) * np.maximum(1.0, np.linalg.norm(vel, axis=1))
+            probes = (vel[:, None, :] + step_fd[:, None, None] * np.eye(dim)).reshape(-1, dim)
+            probe_ends, probe_ok = self._exp_batch(base_point, probes, coarse)
+            jac = (probe_ends.reshape(-1, dim, dim) - end[:, None, :]) / step_fd[:, None, None]
+            jac = np.swapaxes(jac, 1, 2)  # jac[i, :, j] = d end / d v_j
+            usable = probe_ok.reshape(-1, dim).all(axis=1) & (np.abs(np.linalg.det(jac)) > 1e-300)
+            newton = np.zeros_like(vel)
+            newton[usable] = np.linalg.solve(jac[usable], (tgt - end)[usable][..., None])[..., 0]
+            improved = np.zeros(todo.size, bool)
+            scale = np.ones(todo.size)
+            for _ in range(6):  # backtracking: halve the step until the residual drops
+                trying = np.flatnonzero(~improved & usable)
+                if trying.size == 0:
                     break
-                step = 0.5 * step
-            else:
-                break
-        return velocity, residual
+                trial = vel[trying] + scale[trying, None] * newton[trying]
+                trial_end, trial_ok = self._exp_batch(base_point, trial, coarse)
+                trial_res = np.where(trial_ok, np.linalg.norm(trial_end - tgt[trying], axis=1), np.inf)
+                better = trial_res < residuals[todo[trying]]
+                chosen = todo[trying[better]]
+                velocities[chosen], ends[chosen], residuals[chosen] = (
+                    trial[better], trial_end[better], trial_res[better])
+                improved[trying[better]] = True
+                scale[trying[~better]] *= 0.5
+            # Geodesics that made no progress stop here; they are reported, not hidden.
+            alive[todo[~improved]] = False
+        return velocities, residuals
 
-    def solve_log(self, base_point, points) -> GeodesicResult:
-        """Log for each point: ``solve_bvp`` from the straight line, then Newton shooting.
+    def _bvp_start(self, base_point, target):
+        """Initial velocity from ``solve_bvp`` started on the straight line (or the chord)."""
+        dim = self.dim
+        mesh = np.linspace(0.0, 1.0, 11)
+        chord = target - base_point
 
-        A Log is reported converged only when the shooting residual
-        ``|Exp(base, v) - x|`` is below ``log_tol``; otherwise ``value``
-        holds the last iterate, ``converged`` is False and ``residual`` says
+        def fun(_, y):
+            return np.vstack([y[dim:], self.geodesic_acceleration(y[:dim].T, y[dim:].T).T])
+
+        def bc(ya, yb):
+            return np.concatenate([ya[:dim] - base_point, yb[:dim] - target])
+
+        guess = np.vstack([base_point[:, None] + mesh * chord[:, None],
+                           np.repeat(chord[:, None], mesh.size, axis=1)])
+        sol = solve_bvp(fun, bc, mesh, guess, tol=self.bvp_tol, max_nodes=5000)
+        return sol.y[dim:, 0] if sol.success else None
+
+    def _graph_starts(self, base_point, targets, n_neighbours: int = 10):
+        """Initial velocities from shortest paths in a k-nearest-neighbour graph of the data.
+
+        Geodesics of the learned metric stay near the data, so the straight
+        chord is a poor first guess when the data are curved (it cuts through
+        empty space where the metric is ``1/rho``). An Isomap-style path
+        through the data is a far better one: we aim the initial velocity at
+        the path point a third of the way along and give it the path's
+        length. Returns None when the metric has no data (e.g. a global one).
+        """
+        data = getattr(self.metric, "data", None)
+        if data is None or data.shape[0] < 2:
+            return None
+        k = min(n_neighbours, data.shape[0] - 1)
+        if getattr(self, "_graph", None) is None:
+            tree = cKDTree(data)
+            dist, idx = tree.query(data, k + 1)
+            rows = np.repeat(np.arange(data.shape[0]), k)
+            graph = csr_matrix((dist[:, 1:].ravel(), (rows, idx[:, 1:].ravel())),
+                               shape=(data.shape[0],) * 2)
+            self._graph = (tree, graph.maximum(graph.T))
+        tree, graph = self._graph
+        n_data = data.shape[0]
+        # Add the base point as node n_data, joined to its nearest data points.
+        base_dist, base_idx = tree.query(base_point, k)
+        extra = csr_matrix((base_dist, (np.full(k, n_data), base_idx)), shape=(n_data + 1,) * 2)
+        full = csr_matrix((graph.data, graph.indices, graph.indptr), shape=(n_data, n_data))
+        full.resize((n_data + 1, n_data + 1))
+        full = full + extra + extra.T
+        path_len, pred = dijkstra(full, indices=n_data, return_predecessors=True)
+        tgt_dist, tgt_idx = tree.query(targets, k)
+        total = path_len[tgt_idx] + tgt_dist
+        best = np.argmin(total, axis=1)
+        last = tgt_idx[np.arange(len(targets)), best]
+        length = total[np.arange(len(targets)), best]
+        starts = targets - base_point  # chord where no path exists
+        for i in np.flatnonzero(np.isfinite(length)):
+            nodes = [targets[i]]
+            node = last[i]
+            while node != n_data and node >= 0:
+                nodes.append(data[node])
+                node = pred[node]
+            nodes.append(base_point)
+            path = np.array(nodes[::-1])
+            steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+            arc = np.concatenate([[0.0], np.cumsum(steps)])
+            aim = path[min(np.searchsorted(arc, arc[-1] / 3.0), len(path) - 1)]
+            direction = aim - base_point
+            norm = np.linalg.norm(direction)
+            if norm > 0:
+                starts[i] = direction / norm * arc[-1]
+        return starts
+
+    def solve_log(self, base_point, points, *, initial_velocities=None) -> GeodesicResult:
+        """Log for each point by batched Newton shooting.
+
+        Shooting starts from ``initial_velocities`` when given (a warm start,
+        e.g. the previous iteration's Logs), else from a shortest path through
+        a neighbour graph of the data (see :meth:`_graph_starts`). Points it
+        does not solve are retried from the straight chord, then with
+        ``solve_bvp`` followed by shooting. A Log is reported converged only
+        when ``|Exp(base, v) - x|`` is below ``log_tol``; otherwise ``value``
+        holds the best iterate, ``converged`` is False and ``residual`` says
         how far off it is.
         """
         base_point = self.check_points(base_point, "base_point")
         targets = self.check_points(points, "points")
         flat = np.atleast_2d(targets)
-        dim = self.dim
-        velocities = np.empty_like(flat)
-        residuals = np.empty(flat.shape[0])
-        mesh = np.linspace(0.0, 1.0, 11)
-
-        def fun(_, y):
-            return np.vstack([y[dim:], self.geodesic_acceleration(y[:dim].T, y[dim:].T).T])
-
-        for i, target in enumerate(flat):
-            chord = target - base_point
-            if not np.any(chord):
-                velocities[i], residuals[i] = 0.0, 0.0
+        chords = flat - base_point
+        if initial_velocities is not None:
+            starts = np.atleast_2d(self.check_points(initial_velocities, "initial_velocities"))
+            if starts.shape != flat.shape:
+                raise ValueError(f"initial_velocities: expected shape {flat.shape}, got {starts.shape}")
+        else:
+            starts = self._graph_starts(base_point, flat)
+            starts = chords if starts is None else starts
+        velocities, residuals = self._shoot_batch(base_point, flat, starts)
+        retry = np.flatnonzero(~(residuals < self.log_tol))
+        if retry.size:
+            vel, res = self._shoot_batch(base_point, flat[retry], chords[retry])
+            better = res < residuals[retry]
+            velocities[retry[better]], residuals[retry[better]] = vel[better], res[better]
+        for i in np.flatnonzero(~(residuals < self.log_tol)):
+            start = self._bvp_start(base_point, flat[i])
+            if start is None:
                 continue
-
-            def bc(ya, yb, target=target):
-                return np.concatenate([ya[:dim] - base_point, yb[:dim] - target])
-
-            guess = np.vstack([base_point[:, None] + mesh * chord[:, None],
-                               np.repeat(chord[:, None], mesh.size, axis=1)])
-            sol = solve_bvp(fun, bc, mesh, guess, tol=self.bvp_tol, max_nodes=5000)
-            start = sol.y[dim:, 0] if sol.success else chord
-            velocities[i], residuals[i] = self._shoot(base_point, target, start.copy())
+            vel, res = self._shoot_batch(base_point, flat[i:i + 1], start[None, :])
+            if res[0] < residuals[i]:
+                velocities[i], residuals[i] = vel[0], res[0]
         converged = residuals < self.log_tol
         if targets.ndim == 1:
             return GeodesicResult(velocities[0], converged[0], residuals[0])

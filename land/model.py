@@ -163,6 +163,9 @@ class LandEvaluation:
     n_failed_log : int
         Data points whose Log did not converge; they are left out of the
         data term of this evaluation.
+    data_logs : ndarray, shape=[N, ambient_dim]
+        All Log vectors (ambient), converged or not; the next evaluation of a
+        fit warm-starts its Log solves from them.
     """
 
     objective: float
@@ -171,6 +174,7 @@ class LandEvaluation:
     data_coords: np.ndarray
     constant: NormalisingConstant | None = None
     n_failed_log: int = 0
+    data_logs: np.ndarray | None = field(default=None, repr=False)
 
 
 def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_coords,
@@ -226,8 +230,8 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
                           data_coords)
 
 
-def _evaluate(manifold, data, mean, frame, factor, n_samples, rng) -> LandEvaluation:
-    logs = manifold.solve_log(mean, data)
+def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=None):
+    logs = manifold.solve_log(mean, data, initial_velocities=initial_logs)
     if not np.any(logs.converged):
         raise GeodesicSolverError("evaluate_land: no data point's Log converged")
     coords = manifold.coordinates(mean, frame, logs.value[logs.converged])
@@ -236,7 +240,7 @@ def _evaluate(manifold, data, mean, frame, factor, n_samples, rng) -> LandEvalua
     core = objective_and_gradients(manifold, mean, frame, factor, coords,
                                    constant.tangent_coords, constant.volume)
     return LandEvaluation(core.objective, core.grad_mean, core.grad_factor, coords, constant,
-                          logs.n_failed)
+                          logs.n_failed, logs.value)
 
 
 def evaluate_land(manifold, data, mean, cov, *, n_samples: int, rng: np.random.Generator,
@@ -406,9 +410,12 @@ def fit_land(manifold, data, *, init_mean, init_cov, n_iter: int = 100, step_mea
         direction = -covariance_from_factor(factor) @ evaluation.grad_mean
         step = step_mean * (frame @ direction)
         mean, frame = manifold.exp(mean, step), manifold.transport_frame(mean, step, frame)
-        evaluation = _evaluate(manifold, data, mean, frame, factor, n_samples, rng)
+        # Warm start: to first order, Log_{mu + step}(x) = Log_mu(x) - step.
+        evaluation = _evaluate(manifold, data, mean, frame, factor, n_samples, rng,
+                               evaluation.data_logs - step)
         factor = factor - step_cov * evaluation.grad_factor
-        evaluation = _evaluate(manifold, data, mean, frame, factor, n_samples, rng)
+        evaluation = _evaluate(manifold, data, mean, frame, factor, n_samples, rng,
+                               evaluation.data_logs)
         record(evaluation)
 
     history = FitHistory(**{key: np.asarray(value) for key, value in records.items()})

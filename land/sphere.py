@@ -131,8 +131,12 @@ class Sphere:
         shape = points.shape[:-1]
         return GeodesicResult(points, np.ones(shape, bool), np.zeros(shape))
 
-    def solve_log(self, base_point, points) -> GeodesicResult:
-        """:meth:`log` wrapped in a :class:`GeodesicResult` (always converged)."""
+    def solve_log(self, base_point, points, *, initial_velocities=None) -> GeodesicResult:
+        """:meth:`log` wrapped in a :class:`GeodesicResult` (always converged).
+
+        ``initial_velocities`` is accepted for interface parity with
+        :class:`~land.LearnedManifold` and ignored (the closed form needs no start).
+        """
         vecs = self.log(base_point, points)
         shape = vecs.shape[:-1]
         return GeodesicResult(vecs, np.ones(shape, bool), np.zeros(shape))
