@@ -14,13 +14,17 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@# Quiet ipykernel's "running over TCP without encryption" notice in every executed chapter.
+	@mkdir -p $(VENV)/etc/ipython
+	@echo 'c.IPKernelApp.log_level = "ERROR"' > $(VENV)/etc/ipython/ipython_kernel_config.py
 	@touch $(STAMP)
 
 book: $(STAMP)
 	rm -rf _build
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 
-test: $(STAMP)
+# The browser checks need a fresh build, so the test command builds first.
+test: book
 	$(BIN)/python -m pytest
 
 clean:

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from pymanopt.manifolds import Sphere as PymanoptSphere
 
-import land
 
 ATOL = 1e-12
 
