@@ -12,7 +12,7 @@ whether it converged and how far off it is.
 from __future__ import annotations
 
 import numpy as np
-from scipy.integrate import solve_bvp, solve_ivp
+from scipy.integrate import solve_ivp
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
@@ -153,13 +153,27 @@ class LearnedManifold:
         (1e3 times ``log_tol``); the fine pass then needs only a step or two.
         Returns (velocities, residuals), residuals measured at full accuracy.
         """
-        velocities, _ = self._newton(base_point, targets, velocities, 1e3 * self.log_tol, True)
-        return self._newton(base_point, targets, velocities, self.log_tol, False)
+        velocities, _, jacobians = self._newton(base_point, targets, velocities,
+                                                1e3 * self.log_tol, True)
+        velocities, residuals, _ = self._newton(base_point, targets, velocities, self.log_tol,
+                                                False, jacobians)
+        return velocities, residuals
 
-    def _newton(self, base_point, targets, velocities, tol, coarse):
-        """Damped Newton iterations on ``Exp(base, v) = target`` for a batch."""
+    def _newton(self, base_point, targets, velocities, tol, coarse, jacobians=None):
+        """Damped Newton iterations on ``Exp(base, v) = target`` for a batch.
+
+        The Jacobian ``d Exp / d v`` comes from forward differences of the
+        batched Exp and is reused across iterations while it keeps working
+        (a step must cut the residual at least fourfold); it is recomputed
+        for a geodesic when that fails. Returns (velocities, residuals,
+        jacobians); a geodesic that makes no progress even with a fresh
+        Jacobian stops and keeps its residual.
+        """
         dim = self.dim
         velocities = velocities.copy()
+        n_batch = len(velocities)
+        jacobians = np.full((n_batch, dim, dim), np.nan) if jacobians is None else jacobians.copy()
+        fresh = np.zeros(n_batch, bool)
         ends, ok = self._exp_batch(base_point, velocities, coarse)
         residuals = np.where(ok, np.linalg.norm(ends - targets, axis=1), np.inf)
         alive = np.isfinite(residuals)  # geodesics still making progress
@@ -167,16 +181,24 @@ class LearnedManifold:
             todo = np.flatnonzero(alive & (residuals >= tol))
             if todo.size == 0:
                 break
-            vel, end, tgt = velocities[todo], ends[todo], targets[todo]
-            # Jacobian d Exp / d v by forward differences, all probes in one batch.
-            step_fd = (1e-4 if coarse else 1e-6) * np.maximum(1.0, np.linalg.norm(vel, axis=1))
-            probes = (vel[:, None, :] + step_fd[:, None, None] * np.eye(dim)).reshape(-1, dim)
-            probe_ends, probe_ok = self._exp_batch(base_point, probes, coarse)
-            jac = (probe_ends.reshape(-1, dim, dim) - end[:, None, :]) / step_fd[:, None, None]
-            jac = np.swapaxes(jac, 1, 2)  # jac[i, :, j] = d end / d v_j
-            usable = probe_ok.reshape(-1, dim).all(axis=1) & (np.abs(np.linalg.det(jac)) > 1e-300)
+            stale = todo[np.isnan(jacobians[todo]).any(axis=(1, 2))]
+            if stale.size:
+                vel = velocities[stale]
+                step_fd = (1e-4 if coarse else 1e-6) * np.maximum(1.0, np.linalg.norm(vel, axis=1))
+                probes = (vel[:, None, :] + step_fd[:, None, None] * np.eye(dim)).reshape(-1, dim)
+                probe_ends, probe_ok = self._exp_batch(base_point, probes, coarse)
+                jac = (probe_ends.reshape(-1, dim, dim) - ends[stale][:, None, :]) / step_fd[:, None, None]
+                jac = np.swapaxes(jac, 1, 2)  # jac[i, :, j] = d end / d v_j
+                jac[~probe_ok.reshape(-1, dim).all(axis=1)] = np.nan
+                jacobians[stale] = jac
+                fresh[stale] = True
+            jac = jacobians[todo]
+            usable = np.isfinite(jac).all(axis=(1, 2))
+            usable[usable] = np.abs(np.linalg.det(jac[usable])) > 1e-300
+            vel, tgt = velocities[todo], targets[todo]
             newton = np.zeros_like(vel)
-            newton[usable] = np.linalg.solve(jac[usable], (tgt - end)[usable][..., None])[..., 0]
+            newton[usable] = np.linalg.solve(jac[usable], (tgt - ends[todo])[usable][..., None])[..., 0]
+            before = residuals[todo].copy()
             improved = np.zeros(todo.size, bool)
             scale = np.ones(todo.size)
             for _ in range(6):  # backtracking: halve the step until the residual drops
@@ -186,32 +208,26 @@ class LearnedManifold:
                 trial = vel[trying] + scale[trying, None] * newton[trying]
                 trial_end, trial_ok = self._exp_batch(base_point, trial, coarse)
                 trial_res = np.where(trial_ok, np.linalg.norm(trial_end - tgt[trying], axis=1), np.inf)
-                better = trial_res < residuals[todo[trying]]
+                better = trial_res < before[trying]
                 chosen = todo[trying[better]]
                 velocities[chosen], ends[chosen], residuals[chosen] = (
                     trial[better], trial_end[better], trial_res[better])
                 improved[trying[better]] = True
                 scale[trying[~better]] *= 0.5
-            # Geodesics that made no progress stop here; they are reported, not hidden.
-            alive[todo[~improved]] = False
-        return velocities, residuals
+            # A reused Jacobian that stopped working is refreshed next time; a fresh one
+            # that made no progress ends that geodesic (reported, not hidden).
+            slow = ~improved | (residuals[todo] > 0.25 * before)
+            alive[todo[~improved & fresh[todo]]] = False
+            jacobians[todo[slow]] = np.nan
+            fresh[todo] = False
+        return velocities, residuals, jacobians
 
     def _bvp_start(self, base_point, target):
-        """Initial velocity from ``solve_bvp`` started on the straight line (or the chord)."""
-        dim = self.dim
-        mesh = np.linspace(0.0, 1.0, 11)
-        chord = target - base_point
+        """Initial velocity from ``solve_bvp`` started on the straight line (None if it fails)."""
+        from land.reference import scipy_log  # the report's solver, shared with the benchmark
 
-        def fun(_, y):
-            return np.vstack([y[dim:], self.geodesic_acceleration(y[:dim].T, y[dim:].T).T])
-
-        def bc(ya, yb):
-            return np.concatenate([ya[:dim] - base_point, yb[:dim] - target])
-
-        guess = np.vstack([base_point[:, None] + mesh * chord[:, None],
-                           np.repeat(chord[:, None], mesh.size, axis=1)])
-        sol = solve_bvp(fun, bc, mesh, guess, tol=self.bvp_tol, max_nodes=5000)
-        return sol.y[dim:, 0] if sol.success else None
+        velocities, success = scipy_log(self, base_point, target[None, :], tol=self.bvp_tol)
+        return velocities[0] if success[0] else None
 
     def _graph_starts(self, base_point, targets, n_neighbours: int = 10):
         """Initial velocities from shortest paths in a k-nearest-neighbour graph of the data.

@@ -77,35 +77,64 @@ class LocalDiagonalMetric:
         """
         return self.metric_and_jacobian(points)[1]
 
+    def _moments(self):
+        """Data moments that turn every kernel sum into one matrix product (cached)."""
+        if getattr(self, "_cached_moments", None) is None:
+            data = self.data
+            outer = data[:, :, None] * data[:, None, :]                      # x_nj x_nd
+            self._cached_moments = (
+                np.sum(data * data, axis=1),                                  # |x_n|^2
+                data * data,                                                  # x_nd^2
+                outer.reshape(data.shape[0], -1),
+                (outer * data[:, None, :]).reshape(data.shape[0], -1),        # x_nj x_nd^2
+            )
+        return self._cached_moments
+
     def metric_and_jacobian(self, points, *, jacobian: bool = True):
         """Diagonal of ``M(x)`` and (optionally) its Jacobian in one pass.
 
         With ``diff_n = x_n - x`` and ``s_d = sum_n w_n diff_nd^2``:
         ``ds_d/dx_j = sum_n w_n diff_nj diff_nd^2 / sigma^2 - 2 delta_dj sum_n w_n diff_nd``
         and ``dM_d/dx_j = -M_d^2 ds_d/dx_j``.
+
+        Expanding the powers of ``diff`` turns each kernel sum into a product
+        of the weight matrix ``W`` (queries x data) with precomputed moments
+        of the data, so the work is a few BLAS matrix products instead of
+        (queries x data x D) temporaries. The expansion cancels terms of size
+        ``|x|^2`` to leave ones of size ``sigma^2``; in double precision that
+        costs a few digits (relative error ~1e-13 for data of unit scale).
         """
         query = check_points(points, "points", self.dim)
         single = query.ndim == 1
         query = np.atleast_2d(query)
+        dim = self.dim
+        sq_norm, data_sq, outer, outer_sq = self._moments()
         diagonal = np.empty_like(query)
-        jac = np.empty(query.shape + (self.dim,)) if jacobian else None
+        jac = np.empty(query.shape + (dim,)) if jacobian else None
         inv_var = 1.0 / self.kernel_width**2
         for part in self._chunks(query.shape[0]):
-            diff = self.data[None, :, :] - query[part, None, :]            # (b, N, D)
-            weights = np.exp(-0.5 * inv_var * np.einsum("bnd,bnd->bn", diff, diff))
-            sq = diff * diff
-            local_var = np.einsum("bn,bnd->bd", weights, sq)
-            metric = 1.0 / (local_var + self.rho)
+            q = query[part]
+            dist2 = sq_norm[None, :] + np.sum(q * q, axis=1)[:, None] - 2.0 * q @ self.data.T
+            weights = np.exp(-0.5 * inv_var * np.maximum(dist2, 0.0))       # (b, N)
+            s0 = weights.sum(axis=1)[:, None]
+            s1 = weights @ self.data                                          # sum w x_nd
+            s2 = weights @ data_sq                                            # sum w x_nd^2
+            local_var = s2 - 2.0 * q * s1 + q * q * s0
+            metric = 1.0 / (np.maximum(local_var, 0.0) + self.rho)
             diagonal[part] = metric
             if jacobian:
-                d_var = inv_var * np.einsum("bn,bnd,bnj->bdj", weights, sq, diff)
-                d_var -= 2.0 * np.einsum("bn,bnd->bd", weights, diff)[:, :, None] * np.eye(self.dim)
+                p1 = (weights @ outer).reshape(-1, dim, dim)                  # [b, j, d]
+                p2 = (weights @ outer_sq).reshape(-1, dim, dim)
+                qj, qd = q[:, :, None], q[:, None, :]
+                cubic = (p2 - 2.0 * qd * p1 + qd**2 * s1[:, :, None] - qj * s2[:, None, :]
+                         + 2.0 * qj * qd * s1[:, None, :] - qj * qd**2 * s0[:, :, None])
+                d_var = inv_var * np.swapaxes(cubic, 1, 2)                    # [b, d, j]
+                d_var -= 2.0 * (s1 - q * s0)[:, :, None] * np.eye(dim)
                 jac[part] = -(metric**2)[:, :, None] * d_var
         if single:
             diagonal = diagonal[0]
             jac = jac[0] if jacobian else None
         return diagonal, jac
-
 
 
 class GlobalDiagonalMetric:

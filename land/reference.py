@@ -20,6 +20,9 @@ estimates are checked against:
   along a geodesic (line searches, directional derivatives).
 * :func:`geodesic_fan`: geodesics of a learned metric started tangent to the
   unit sphere, described relative to the sphere's great circles.
+* :func:`scipy_exp` and :func:`scipy_log`: the report's per-geodesic scipy
+  solvers (``solve_ivp``, ``solve_bvp``), the baseline and accuracy reference
+  for the batched solvers of :class:`~land.LearnedManifold`.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ __all__ = [
     "monte_carlo_prefix_estimates",
     "objective_along_geodesic",
     "rotated_covariance",
+    "scipy_exp",
+    "scipy_log",
     "sphere_land_covariance",
     "sphere_normalising_constant",
 ]
@@ -512,3 +517,86 @@ def rotated_covariance(sd_major: float, sd_minor: float, angle: float) -> np.nda
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     cov = rotation @ np.diag([sd_major**2, sd_minor**2]) @ rotation.T
     return 0.5 * (cov + cov.T)
+
+
+# ------------------------------------- per-geodesic scipy solvers (the report's way)
+def scipy_exp(manifold, base_point, tangent_vecs, *, method: str = "RK45", rtol: float = 1e-6,
+              atol: float = 1e-9):
+    """Exp of a learned manifold by one :func:`scipy.integrate.solve_ivp` call per vector.
+
+    This is the report's approach (and, with ``method="DOP853"`` and tight
+    tolerances, our accuracy reference for the batched solver).
+
+    Parameters
+    ----------
+    manifold : LearnedManifold
+    base_point : array-like, shape=[D]
+    tangent_vecs : array-like, shape=[n, D]
+    method : str
+        Any ``solve_ivp`` method.
+    rtol, atol : float
+
+    Returns
+    -------
+    points : ndarray, shape=[n, D]
+    success : ndarray of bool, shape=[n]
+    """
+    base_point = manifold.check_points(base_point, "base_point")
+    vecs = np.atleast_2d(manifold.check_points(tangent_vecs, "tangent_vecs"))
+    rtol, atol = check_positive(rtol, "rtol"), check_positive(atol, "atol")
+    dim = manifold.dim
+
+    def rhs(_, state):
+        return np.concatenate([state[dim:], manifold.geodesic_acceleration(state[:dim], state[dim:])])
+
+    points, success = np.empty_like(vecs), np.empty(len(vecs), bool)
+    for i, vec in enumerate(vecs):
+        sol = integrate.solve_ivp(rhs, (0.0, 1.0), np.concatenate([base_point, vec]), method=method,
+                                  rtol=rtol, atol=atol)
+        points[i], success[i] = sol.y[:dim, -1], sol.success
+    return points, success
+
+
+def scipy_log(manifold, base_point, points, *, tol: float = 1e-4, n_nodes: int = 11):
+    """Log of a learned manifold by one :func:`scipy.integrate.solve_bvp` call per point.
+
+    The report's approach (and the LAND authors' reference code): collocation
+    started from the straight line, at a loose tolerance. Failures are
+    returned, not replaced.
+
+    Parameters
+    ----------
+    manifold : LearnedManifold
+    base_point : array-like, shape=[D]
+    points : array-like, shape=[n, D]
+    tol : float
+        ``solve_bvp`` tolerance.
+    n_nodes : int
+        Nodes of the initial mesh.
+
+    Returns
+    -------
+    velocities : ndarray, shape=[n, D]
+        Initial velocities (the solver's last iterate where it failed).
+    success : ndarray of bool, shape=[n]
+    """
+    base_point = manifold.check_points(base_point, "base_point")
+    targets = np.atleast_2d(manifold.check_points(points, "points"))
+    tol = check_positive(tol, "tol")
+    dim = manifold.dim
+    mesh = np.linspace(0.0, 1.0, check_positive_int(n_nodes, "n_nodes"))
+
+    def fun(_, y):
+        return np.vstack([y[dim:], manifold.geodesic_acceleration(y[:dim].T, y[dim:].T).T])
+
+    velocities, success = np.empty_like(targets), np.empty(len(targets), bool)
+    for i, target in enumerate(targets):
+        chord = target - base_point
+        guess = np.vstack([base_point[:, None] + mesh * chord[:, None],
+                           np.repeat(chord[:, None], mesh.size, axis=1)])
+        sol = integrate.solve_bvp(
+            fun, lambda ya, yb, target=target: np.concatenate([ya[:dim] - base_point, yb[:dim] - target]),
+            mesh, guess, tol=tol)
+        velocities[i] = sol.y[dim:, 0]
+        success[i] = sol.success
+    return velocities, success

@@ -89,3 +89,52 @@ def test_bad_input(learned):
         land.LearnedManifold(np.eye(3))
     with pytest.raises(ValueError, match="log_tol: expected a finite number > 0"):
         land.LearnedManifold(learned.metric, log_tol=0.0)
+
+
+def test_batched_exp_matches_tight_scipy_reference(learned, rng):
+    """The batched Dormand-Prince Exp agrees with DOP853 at rtol 1e-12 to 1e-7."""
+    from land.reference import scipy_exp
+
+    vecs = (0.6 * rng.standard_normal((12, 3))) * np.array([1.0, 1.0, 0.2])
+    ours = learned.solve_exp(NORTH, vecs)
+    reference, ok = scipy_exp(learned, NORTH, vecs, method="DOP853", rtol=1e-12, atol=1e-14)
+    assert ok.all() and ours.converged.all()
+    assert np.max(np.linalg.norm(ours.value - reference, axis=1)) < 1e-7
+
+
+def test_batched_log_agrees_with_solve_bvp_where_both_converge(learned, sphere_data_small):
+    """Same geodesics as the report's solve_bvp approach; residuals checked with a tight Exp."""
+    from land.reference import scipy_exp, scipy_log
+
+    targets = sphere_data_small.points[10:16]
+    ours = learned.solve_log(NORTH, targets)
+    theirs, ok = scipy_log(learned, NORTH, targets, tol=1e-6)
+    both = ours.converged & ok
+    assert both.sum() >= 4
+    np.testing.assert_allclose(ours.value[both], theirs[both], atol=1e-4)
+    ends, _ = scipy_exp(learned, NORTH, ours.value[ours.converged], method="DOP853", rtol=1e-12, atol=1e-14)
+    assert np.all(np.linalg.norm(ends - targets[ours.converged], axis=1) < 1e-6)
+    assert np.all(ours.residual[ours.converged] < learned.log_tol)
+
+
+def test_warm_started_log_reaches_the_same_answer(learned, sphere_data_small):
+    targets = sphere_data_small.points[:5]
+    cold = learned.solve_log(NORTH, targets)
+    step = np.array([0.01, -0.005, 0.0])
+    moved = NORTH + step
+    warm = learned.solve_log(moved, targets, initial_velocities=cold.value - step)
+    fresh = learned.solve_log(moved, targets)
+    both = warm.converged & fresh.converged
+    assert both.sum() >= 4
+    np.testing.assert_allclose(warm.value[both], fresh.value[both], atol=1e-5)
+    with pytest.raises(ValueError, match=r"initial_velocities: expected shape \(5, 3\)"):
+        learned.solve_log(moved, targets, initial_velocities=np.zeros((4, 3)))
+
+
+def test_fit_history_counts_failed_solves(sphere_data_small):
+    """With an unmeetable Log tolerance every data Log fails: the fit says so and stops."""
+    metric = land.LocalDiagonalMetric(sphere_data_small.points, kernel_width=0.25, rho=1e-3)
+    strict = land.LearnedManifold(metric, log_tol=1e-30, max_newton=1)
+    with pytest.raises(land.GeodesicSolverError, match="no data point's Log converged"):
+        land.fit_land(strict, sphere_data_small.points[:3], init_mean=NORTH, init_cov=np.eye(3) * 0.01,
+                      n_iter=1, n_samples=5, rng=np.random.default_rng(0))
