@@ -41,6 +41,7 @@ from land._validation import (
     check_positive_int,
     check_spd,
 )
+from land.compare import hand_over_tangent, tangent_fan
 from land.geodesic import GeodesicSolverError
 from land.sphere import Sphere
 
@@ -433,11 +434,9 @@ def geodesic_fan(manifold, mean, *, n_directions: int = 8, length: float = 0.8,
     if n_times < 2:
         raise ValueError(f"n_times: expected at least 2, got {n_times}")
     frame = sphere.frame(mean)
-    headings = np.linspace(0.0, 2.0 * np.pi, n_directions, endpoint=False)
-    directions = np.column_stack([np.cos(headings), np.sin(headings)]) @ frame.T
-    speed = np.sqrt(np.einsum("kd,d,kd->k", directions, manifold.metric.metric_diagonal(mean),
-                              directions))
-    velocities = length * directions / speed[:, None]
+    headings = np.linspace(0.0, 2.0 * np.pi, n_directions, endpoint=False)  # as in tangent_fan
+    velocities = hand_over_tangent(manifold, mean, tangent_fan(mean, length, n_directions),
+                                   match="metric_length")
     times = np.linspace(0.0, 1.0, n_times)
     vecs = (times[None, :, None] * velocities[:, None, :]).reshape(-1, 3)
     paths = manifold.exp(mean, vecs).reshape(n_directions, n_times, 3)
