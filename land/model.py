@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from land._validation import check_generator, check_positive, check_positive_int, check_spd
-from land.geodesic import GeodesicSolverError
+from land.geodesic import GeodesicResult, GeodesicSolverError
 
 __all__ = [
     "NormalisingConstant",
@@ -166,6 +166,8 @@ class LandEvaluation:
     data_logs : ndarray, shape=[N, ambient_dim]
         All Log vectors (ambient), converged or not; the next evaluation of a
         fit warm-starts its Log solves from them.
+    log_result : GeodesicResult or None
+        The Log solve behind ``data_coords`` (reused when only ``A`` changes).
     """
 
     objective: float
@@ -175,6 +177,7 @@ class LandEvaluation:
     constant: NormalisingConstant | None = None
     n_failed_log: int = 0
     data_logs: np.ndarray | None = field(default=None, repr=False)
+    log_result: GeodesicResult | None = field(default=None, repr=False)
 
 
 def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_coords,
@@ -230,8 +233,9 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
                           data_coords)
 
 
-def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=None):
-    logs = manifold.solve_log(mean, data, initial_velocities=initial_logs)
+def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=None, logs=None):
+    if logs is None:
+        logs = manifold.solve_log(mean, data, initial_velocities=initial_logs)
     if not np.any(logs.converged):
         raise GeodesicSolverError("evaluate_land: no data point's Log converged")
     coords = manifold.coordinates(mean, frame, logs.value[logs.converged])
@@ -240,7 +244,7 @@ def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=
     core = objective_and_gradients(manifold, mean, frame, factor, coords,
                                    constant.tangent_coords, constant.volume)
     return LandEvaluation(core.objective, core.grad_mean, core.grad_factor, coords, constant,
-                          logs.n_failed, logs.value)
+                          logs.n_failed, logs.value, logs)
 
 
 def evaluate_land(manifold, data, mean, cov, *, n_samples: int, rng: np.random.Generator,
@@ -414,8 +418,9 @@ def fit_land(manifold, data, *, init_mean, init_cov, n_iter: int = 100, step_mea
         evaluation = _evaluate(manifold, data, mean, frame, factor, n_samples, rng,
                                evaluation.data_logs - step)
         factor = factor - step_cov * evaluation.grad_factor
+        # Same mean, so the same Logs: only C and the gradients change with A.
         evaluation = _evaluate(manifold, data, mean, frame, factor, n_samples, rng,
-                               evaluation.data_logs)
+                               logs=evaluation.log_result)
         record(evaluation)
 
     history = FitHistory(**{key: np.asarray(value) for key, value in records.items()})

@@ -89,6 +89,8 @@ def test_bad_input(learned):
         land.LearnedManifold(np.eye(3))
     with pytest.raises(ValueError, match="log_tol: expected a finite number > 0"):
         land.LearnedManifold(learned.metric, log_tol=0.0)
+    with pytest.raises(ValueError, match="method: expected one of"):
+        land.LearnedManifold(learned.metric, method="Euler")
 
 
 def test_batched_exp_matches_tight_scipy_reference(learned, rng):
