@@ -65,8 +65,8 @@ def integrate_batch(rhs, start, *, rtol: float, atol: float, t_end: float = 1.0,
     rhs : callable
         ``rhs(y)`` with ``y`` of shape ``(b, n)`` returns ``(b, n)``; autonomous.
     start : ndarray, shape=[B, n]
-    rtol, atol : float
-        Per-component tolerances; a step is accepted when the RMS of the
+    rtol, atol : float or ndarray, shape=[B]
+        Tolerances (one per trajectory if arrays); a step is accepted when the RMS of the
         scaled error estimate is at most 1, with scale ``atol + rtol * |y|``
         (as in scipy).
     max_steps : int
@@ -89,6 +89,8 @@ def integrate_batch(rhs, start, *, rtol: float, atol: float, t_end: float = 1.0,
     n_stages = len(tableau.a)
     state = np.array(start, dtype=float, copy=True)
     n_batch = state.shape[0]
+    rtol = np.broadcast_to(np.asarray(rtol, dtype=float), (n_batch,))[:, None]
+    atol = np.broadcast_to(np.asarray(atol, dtype=float), (n_batch,))[:, None]
     time = np.zeros(n_batch)
     deriv = rhs(state)
     n_rhs = 1
@@ -120,7 +122,7 @@ def integrate_batch(rhs, start, *, rtol: float, atol: float, t_end: float = 1.0,
         y_new = y + h * np.tensordot(tableau.b, stages[:n_stages], axes=1)
         stages[n_stages] = k_last = rhs(y_new)
         n_rhs += n_stages
-        scale = atol + rtol * np.maximum(np.abs(y), np.abs(y_new))
+        scale = atol[idx] + rtol[idx] * np.maximum(np.abs(y), np.abs(y_new))
         if len(tableau.error) == 1:
             error = h * np.tensordot(tableau.error[0], stages, axes=1) / scale
             err_norm = np.sqrt(np.mean(error**2, axis=1))

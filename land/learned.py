@@ -161,98 +161,143 @@ class LearnedManifold:
         return self.solve_exp(base_point, tangent_vecs).unwrap("exp")
 
     def _shoot_batch(self, base_point, targets, velocities):
-        """Newton shooting for a batch: coarse integration first, then at full accuracy.
+        """Damped Newton shooting on ``Exp(base, v) = target`` for a whole batch.
 
-        The coarse pass (tolerances 100 times looser) stops at a residual of
-        1e3 times ``log_tol``; the fine pass (10 times tighter) then needs only
-        a step or two.
-        Returns (velocities, residuals), residuals measured at full accuracy.
-        """
-        velocities, _, jacobians = self._newton(base_point, targets, velocities,
-                                                1e3 * self.log_tol, 100.0)
-        velocities, residuals, _ = self._newton(base_point, targets, velocities, self.log_tol,
-                                                0.1, jacobians)
-        return velocities, residuals
+        Every geodesic advances by one action per round, and all of a round's
+        integrations run in ONE batched Exp call (each geodesic with its own
+        tolerance), so the number of sequential integrator calls is the
+        number of rounds, not rounds times geodesics. A geodesic's actions:
 
-    def _newton(self, base_point, targets, velocities, tol, loosen, jacobians=None):
-        """Damped Newton iterations on ``Exp(base, v) = target`` for a batch.
+        * evaluate its current velocity (at the start, and again at full
+          accuracy once it reaches the coarse tolerance);
+        * differentiate: ``D`` forward-difference probes give ``d Exp / d v``;
+        * try a Newton step (halved up to six times while it does not reduce
+          the residual).
 
-        The Jacobian ``d Exp / d v`` comes from forward differences of the
-        batched Exp and is reused across iterations while it keeps working
-        (a step must cut the residual at least fourfold); it is recomputed
-        for a geodesic when that fails. Returns (velocities, residuals,
-        jacobians); a geodesic that makes no progress even with a fresh
-        Jacobian stops and keeps its residual.
+        The Jacobian is reused while each step cuts the residual at least
+        fourfold, and recomputed otherwise. Work starts at coarse tolerances
+        (100 times looser) down to a residual of ``1e3 * log_tol``, then
+        continues at 10 times tighter ones down to ``log_tol``, so a converged
+        Log's residual also holds against an accurate reference. A geodesic
+        stops when it converges, when a fresh Jacobian cannot reduce its
+        residual, or after ``3 * max_newton`` rounds.
+        Returns (velocities, residuals); residuals of converged geodesics are
+        measured at full accuracy.
         """
         dim = self.dim
-        velocities = velocities.copy()
         n_batch = len(velocities)
-        jacobians = np.full((n_batch, dim, dim), np.nan) if jacobians is None else jacobians.copy()
+        loosen_at = np.array([100.0, 0.1])          # level 0: coarse, level 1: fine
+        tol_at = np.array([1e3 * self.log_tol, self.log_tol])
+        fd_at = np.array([1e-4, 1e-6])
+        vel = np.array(velocities, dtype=float, copy=True)
+        level = np.zeros(n_batch, int)
+        residual = np.full(n_batch, np.inf)
+        end = np.zeros_like(vel)
+        evaluated = np.zeros(n_batch, bool)
+        jac = np.full((n_batch, dim, dim), np.nan)
         fresh = np.zeros(n_batch, bool)
-        ends, ok = self._exp_batch(base_point, velocities, loosen)
-        residuals = np.where(ok, np.linalg.norm(ends - targets, axis=1), np.inf)
-        alive = np.isfinite(residuals)  # geodesics still making progress
-        for _ in range(self.max_newton):
-            todo = np.flatnonzero(alive & (residuals >= tol))
-            if todo.size == 0:
-                break
-            stale = todo[np.isnan(jacobians[todo]).any(axis=(1, 2))]
-            if stale.size:
-                vel = velocities[stale]
-                step_fd = (1e-4 if loosen > 1 else 1e-6) * np.maximum(1.0, np.linalg.norm(vel, axis=1))
-                probes = (vel[:, None, :] + step_fd[:, None, None] * np.eye(dim)).reshape(-1, dim)
-                probe_ends, probe_ok = self._exp_batch(base_point, probes, loosen)
-                jac = (probe_ends.reshape(-1, dim, dim) - ends[stale][:, None, :]) / step_fd[:, None, None]
-                jac = np.swapaxes(jac, 1, 2)  # jac[i, :, j] = d end / d v_j
-                jac[~probe_ok.reshape(-1, dim).all(axis=1)] = np.nan
-                jacobians[stale] = jac
-                fresh[stale] = True
-            jac = jacobians[todo]
-            usable = np.isfinite(jac).all(axis=(1, 2))
-            usable[usable] = np.abs(np.linalg.det(jac[usable])) > 1e-300
-            vel, tgt = velocities[todo], targets[todo]
-            newton = np.zeros_like(vel)
-            newton[usable] = np.linalg.solve(jac[usable], (tgt - ends[todo])[usable][..., None])[..., 0]
-            before = residuals[todo].copy()
-            improved = np.zeros(todo.size, bool)
-            scale = np.ones(todo.size)
-            for _ in range(6):  # backtracking: halve the step until the residual drops
-                trying = np.flatnonzero(~improved & usable)
-                if trying.size == 0:
-                    break
-                trial = vel[trying] + scale[trying, None] * newton[trying]
-                trial_end, trial_ok = self._exp_batch(base_point, trial, loosen)
-                trial_res = np.where(trial_ok, np.linalg.norm(trial_end - tgt[trying], axis=1), np.inf)
-                better = trial_res < before[trying]
-                chosen = todo[trying[better]]
-                velocities[chosen], ends[chosen], residuals[chosen] = (
-                    trial[better], trial_end[better], trial_res[better])
-                improved[trying[better]] = True
-                scale[trying[~better]] *= 0.5
-            # A reused Jacobian that stopped working is refreshed next time; a fresh one
-            # that made no progress ends that geodesic (reported, not hidden).
-            slow = ~improved | (residuals[todo] > 0.25 * before)
-            alive[todo[~improved & fresh[todo]]] = False
-            jacobians[todo[slow]] = np.nan
-            fresh[todo] = False
-        return velocities, residuals, jacobians
+        direction = np.zeros_like(vel)
+        scale = np.ones(n_batch)
+        active = np.ones(n_batch, bool)
 
-    def _bvp_start(self, base_point, target):
-        """Initial velocity from ``solve_bvp`` started on the straight line (None if it fails)."""
+        def aim(rows):
+            """Newton direction from the stored Jacobians; geodesics without a usable one get none."""
+            usable = np.isfinite(jac[rows]).all(axis=(1, 2))
+            usable[usable] = np.abs(np.linalg.det(jac[rows[usable]])) > 1e-300
+            good = rows[usable]
+            direction[good] = np.linalg.solve(jac[good], (targets[good] - end[good])[..., None])[..., 0]
+            scale[good] = 1.0
+            return rows[~usable]
+
+        for _ in range(3 * self.max_newton):
+            rows = np.flatnonzero(active)
+            if rows.size == 0:
+                break
+            to_eval = rows[~evaluated[rows]]
+            ready = rows[evaluated[rows]]
+            to_diff = ready[np.isnan(jac[ready]).any(axis=(1, 2))]
+            to_try = np.setdiff1d(ready, to_diff, assume_unique=True)
+            trial = vel[to_try] + scale[to_try, None] * direction[to_try]
+            step_fd = fd_at[level[to_diff]] * np.maximum(1.0, np.linalg.norm(vel[to_diff], axis=1))
+            probes = (vel[to_diff][:, None, :] + step_fd[:, None, None] * np.eye(dim)).reshape(-1, dim)
+            loosen = np.concatenate([loosen_at[level[to_eval]], loosen_at[level[to_try]],
+                                     np.repeat(loosen_at[level[to_diff]], dim)])
+            ends, ok = self._exp_batch(base_point, np.concatenate([vel[to_eval], trial, probes]),
+                                       loosen)
+            n_eval, n_try = to_eval.size, to_try.size
+            gaps = np.where(ok, np.linalg.norm(ends - np.concatenate(
+                [targets[to_eval], targets[to_try], np.repeat(targets[to_diff], dim, axis=0)]), axis=1), np.inf)
+
+            # Evaluations: record, and aim with the Jacobian we may already have.
+            residual[to_eval], end[to_eval] = gaps[:n_eval], ends[:n_eval]
+            evaluated[to_eval] = True
+            active[to_eval[~np.isfinite(gaps[:n_eval])]] = False
+            updated = [to_eval]
+            aim(to_eval[np.isfinite(jac[to_eval]).all(axis=(1, 2))])
+
+            # Probes: a fresh Jacobian, then a full Newton step next round.
+            if to_diff.size:
+                probe_ends = ends[n_eval + n_try:].reshape(-1, dim, dim)
+                probe_ok = ok[n_eval + n_try:].reshape(-1, dim).all(axis=1)
+                new_jac = np.swapaxes((probe_ends - end[to_diff][:, None, :]) / step_fd[:, None, None], 1, 2)
+                new_jac[~probe_ok] = np.nan
+                jac[to_diff], fresh[to_diff] = new_jac, True
+                active[aim(to_diff)] = False
+
+            # Trials: accept if the residual drops; keep the Jacobian if it dropped fourfold.
+            if to_try.size:
+                trial_gap = gaps[n_eval:n_eval + n_try]
+                better = trial_gap < residual[to_try]
+                taken = to_try[better]
+                ratio = trial_gap[better] / residual[taken]
+                vel[taken], residual[taken], end[taken] = trial[better], trial_gap[better], ends[n_eval:n_eval + n_try][better]
+                fresh[taken] = False
+                jac[taken[ratio > 0.25]] = np.nan
+                aim(taken[ratio <= 0.25])
+                updated.append(taken)
+                missed = to_try[~better]
+                scale[missed] *= 0.5
+                exhausted = missed[scale[missed] < 1.0 / 64]
+                active[exhausted[fresh[exhausted]]] = False     # a fresh Jacobian that cannot help
+                jac[exhausted[~fresh[exhausted]]] = np.nan      # a stale one: refresh it
+
+            # Level changes: coarse -> fine (re-evaluate there), fine -> done.
+            changed = np.concatenate(updated)
+            changed = changed[active[changed] & (residual[changed] < tol_at[level[changed]])]
+            done = changed[level[changed] == 1]
+            active[done] = False
+            promote = changed[level[changed] == 0]
+            level[promote], evaluated[promote] = 1, False
+        # Anything that never reached the fine level has no full-accuracy residual below tol.
+        return vel, np.where(level == 1, residual, np.maximum(residual, tol_at[0]))
+
+    def _bvp_starts(self, base_point, targets, paths):
+        """Initial velocities from ``solve_bvp``, one point at a time (NaN rows where it fails).
+
+        Collocation starts from the point's graph path when there is one (a
+        far better guess than the straight line when the data are curved).
+        """
         from land.reference import scipy_log  # the report's solver, shared with the benchmark
 
-        velocities, success = scipy_log(self, base_point, target[None, :], tol=self.bvp_tol)
-        return velocities[0] if success[0] else None
+        starts = np.full_like(targets, np.nan)
+        for i, target in enumerate(targets):
+            guess = None if paths is None or paths[i] is None else paths[i][None]
+            velocities, success = scipy_log(self, base_point, target[None, :], tol=self.bvp_tol,
+                                            initial_paths=guess)
+            if success[0]:
+                starts[i] = velocities[0]
+        return starts
 
-    def _graph_starts(self, base_point, targets, n_neighbours: int = 10):
-        """Initial velocities from shortest paths in a k-nearest-neighbour graph of the data.
+    def _graph_paths(self, base_point, targets, n_nodes: int = 11, n_neighbours: int = 10):
+        """Shortest paths from ``base_point`` to each target through a k-NN graph of the data.
 
         Geodesics of the learned metric stay near the data, so the straight
         chord is a poor first guess when the data are curved (it cuts through
-        empty space where the metric is ``1/rho``). An Isomap-style path
-        through the data is a far better one: we aim the initial velocity at
-        the path point a third of the way along and give it the path's
-        length. Returns None when the metric has no data (e.g. a global one).
+        empty space where the metric is ``1/rho``); an Isomap-style path
+        through the data is a far better one. Each path is resampled at
+        ``n_nodes`` points equally spaced in arc length, shape
+        ``(n_nodes, D)``; None where the graph has no path, and None overall
+        when the metric has no data (e.g. a global one).
         """
         data = getattr(self.metric, "data", None)
         if data is None or data.shape[0] < 2:
@@ -279,7 +324,7 @@ class LearnedManifold:
         best = np.argmin(total, axis=1)
         last = tgt_idx[np.arange(len(targets)), best]
         length = total[np.arange(len(targets)), best]
-        starts = targets - base_point  # chord where no path exists
+        paths = [None] * len(targets)
         for i in np.flatnonzero(np.isfinite(length)):
             nodes = [targets[i]]
             node = last[i]
@@ -288,13 +333,28 @@ class LearnedManifold:
                 node = pred[node]
             nodes.append(base_point)
             path = np.array(nodes[::-1])
-            steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
-            arc = np.concatenate([[0.0], np.cumsum(steps)])
-            aim = path[min(np.searchsorted(arc, arc[-1] / 3.0), len(path) - 1)]
-            direction = aim - base_point
+            arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+            if arc[-1] <= 0:
+                continue
+            where = np.linspace(0.0, arc[-1], n_nodes)
+            paths[i] = np.stack([np.interp(where, arc, path[:, d]) for d in range(path.shape[1])], axis=1)
+        return paths
+
+    def _graph_starts(self, base_point, targets, paths):
+        """Initial velocities along the graph paths (the chord where there is none).
+
+        We aim at the path point a third of the way along (past the first,
+        noisiest hop) and give the velocity the path's length.
+        """
+        starts = targets - base_point
+        for i, path in enumerate(paths):
+            if path is None:
+                continue
+            arc = np.sum(np.linalg.norm(np.diff(path, axis=0), axis=1))
+            direction = path[(len(path) - 1) // 3] - base_point
             norm = np.linalg.norm(direction)
             if norm > 0:
-                starts[i] = direction / norm * arc[-1]
+                starts[i] = direction / norm * arc
         return starts
 
     def solve_log(self, base_point, points, *, initial_velocities=None) -> GeodesicResult:
@@ -302,9 +362,9 @@ class LearnedManifold:
 
         Shooting starts from ``initial_velocities`` when given (a warm start,
         e.g. the previous iteration's Logs), else from a shortest path through
-        a neighbour graph of the data (see :meth:`_graph_starts`). Points it
+        a neighbour graph of the data (see :meth:`_graph_paths`). Points it
         does not solve are retried from the straight chord, then with
-        ``solve_bvp`` followed by shooting. A Log is reported converged only
+        ``solve_bvp`` started on the graph path, followed by shooting. A Log is reported converged only
         when ``|Exp(base, v) - x|`` is below ``log_tol``; otherwise ``value``
         holds the best iterate, ``converged`` is False and ``residual`` says
         how far off it is.
@@ -313,26 +373,28 @@ class LearnedManifold:
         targets = self.check_points(points, "points")
         flat = np.atleast_2d(targets)
         chords = flat - base_point
+        paths = None
         if initial_velocities is not None:
             starts = np.atleast_2d(self.check_points(initial_velocities, "initial_velocities"))
             if starts.shape != flat.shape:
                 raise ValueError(f"initial_velocities: expected shape {flat.shape}, got {starts.shape}")
         else:
-            starts = self._graph_starts(base_point, flat)
-            starts = chords if starts is None else starts
+            paths = self._graph_paths(base_point, flat)
+            starts = chords if paths is None else self._graph_starts(base_point, flat, paths)
         velocities, residuals = self._shoot_batch(base_point, flat, starts)
         retry = np.flatnonzero(~(residuals < self.log_tol))
         if retry.size:
-            vel, res = self._shoot_batch(base_point, flat[retry], chords[retry])
-            better = res < residuals[retry]
-            velocities[retry[better]], residuals[retry[better]] = vel[better], res[better]
-        for i in np.flatnonzero(~(residuals < self.log_tol)):
-            start = self._bvp_start(base_point, flat[i])
-            if start is None:
-                continue
-            vel, res = self._shoot_batch(base_point, flat[i:i + 1], start[None, :])
-            if res[0] < residuals[i]:
-                velocities[i], residuals[i] = vel[0], res[0]
+            if paths is None:
+                paths = self._graph_paths(base_point, flat[retry])
+            else:
+                paths = [paths[i] for i in retry]
+            starts = self._bvp_starts(base_point, flat[retry], paths)
+            solved = np.isfinite(starts).all(axis=1)
+            if solved.any():
+                rows = retry[solved]
+                vel, res = self._shoot_batch(base_point, flat[rows], starts[solved])
+                better = res < residuals[rows]
+                velocities[rows[better]], residuals[rows[better]] = vel[better], res[better]
         converged = residuals < self.log_tol
         if targets.ndim == 1:
             return GeodesicResult(velocities[0], converged[0], residuals[0])

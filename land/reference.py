@@ -556,7 +556,8 @@ def scipy_exp(manifold, base_point, tangent_vecs, *, method: str = "RK45", rtol:
     return points, success
 
 
-def scipy_log(manifold, base_point, points, *, tol: float = 1e-4, n_nodes: int = 11):
+def scipy_log(manifold, base_point, points, *, tol: float = 1e-4, n_nodes: int = 11,
+              initial_paths=None):
     """Log of a learned manifold by one :func:`scipy.integrate.solve_bvp` call per point.
 
     The report's approach (and the LAND authors' reference code): collocation
@@ -572,6 +573,9 @@ def scipy_log(manifold, base_point, points, *, tol: float = 1e-4, n_nodes: int =
         ``solve_bvp`` tolerance.
     n_nodes : int
         Nodes of the initial mesh.
+    initial_paths : array-like, shape=[n, n_nodes, D], optional
+        Initial curves (equally spaced in arc length) instead of straight
+        lines; their velocity guess is the curve's length along its tangent.
 
     Returns
     -------
@@ -588,11 +592,20 @@ def scipy_log(manifold, base_point, points, *, tol: float = 1e-4, n_nodes: int =
     def fun(_, y):
         return np.vstack([y[dim:], manifold.geodesic_acceleration(y[:dim].T, y[dim:].T).T])
 
+    if initial_paths is not None:
+        initial_paths = np.asarray(initial_paths, dtype=float)
+        if initial_paths.shape != (len(targets), mesh.size, dim):
+            raise ValueError(f"initial_paths: expected shape {(len(targets), mesh.size, dim)}, "
+                             f"got {initial_paths.shape}")
     velocities, success = np.empty_like(targets), np.empty(len(targets), bool)
     for i, target in enumerate(targets):
-        chord = target - base_point
-        guess = np.vstack([base_point[:, None] + mesh * chord[:, None],
-                           np.repeat(chord[:, None], mesh.size, axis=1)])
+        if initial_paths is None:
+            chord = target - base_point
+            guess = np.vstack([base_point[:, None] + mesh * chord[:, None],
+                               np.repeat(chord[:, None], mesh.size, axis=1)])
+        else:
+            curve = initial_paths[i]
+            guess = np.vstack([curve.T, np.gradient(curve, mesh, axis=0).T])
         sol = integrate.solve_bvp(
             fun, lambda ya, yb, target=target: np.concatenate([ya[:dim] - base_point, yb[:dim] - target]),
             mesh, guess, tol=tol)
