@@ -1,0 +1,100 @@
+"""The learned-manifold LAND MLE at full scale: time per iteration, convergence, solver error.
+
+Run (after `make test` or `make book` has created .venv):
+
+    .venv/bin/python benchmarks/learned_fit.py                       # N = 1000, S = 1000, 100 iterations
+    .venv/bin/python benchmarks/learned_fit.py --n-data 200          # the report's size
+    .venv/bin/python benchmarks/learned_fit.py --n-iter 10 --no-tight
+
+Setting (the fast-geodesics issue): N points on the unit sphere from the
+report's generator with cov = diag(0.7^2), kernel width 0.15, rho = 1e-3;
+the fit starts 0.3 rad from the target with Sigma_0 = 0.1^2 I_3 and runs the
+LAND paper's fixed-step algorithm (land.fit_land) with S Monte Carlo draws.
+With --tight (the default) the same fit is repeated with the same random
+draws at tight solver tolerances (Exp rtol 1e-9, Log residual 1e-9), so the
+difference between the two final means is the error the default tolerances
+add to the MLE. Prints time per iteration, failed solves, the distance of the
+mean to its final value per iteration and the peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+
+import numpy as np
+
+import land
+
+
+def run_fit(manifold, data, args, init_mean, seed):
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    fit = land.fit_land(manifold, data, init_mean=init_mean, init_cov=np.diag([0.1**2] * 3),
+                        n_iter=args.n_iter, step_mean=args.step_mean, step_cov=args.step_cov,
+                        n_samples=args.n_samples, rng=rng)
+    return fit, time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-data", type=int, default=1000)
+    parser.add_argument("--n-samples", type=int, default=1000)
+    parser.add_argument("--n-iter", type=int, default=100)
+    parser.add_argument("--step-mean", type=float, default=0.25)
+    parser.add_argument("--step-cov", type=float, default=0.25)
+    parser.add_argument("--kernel-width", type=float, default=0.15)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-tight", dest="tight", action="store_false",
+                        help="skip the tight-tolerance repeat")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+
+    rng = np.random.default_rng(args.seed)
+    sphere = land.Sphere()
+    target = sphere.random_point(rng)
+    data = land.sample_sphere_data(args.n_data, target, np.diag([0.7**2] * 2), rng).points
+    direction = sphere.tangent_basis(target) @ rng.standard_normal(2)
+    init_mean = sphere.exp(target, 0.3 * direction / np.linalg.norm(direction))
+    metric = land.LocalDiagonalMetric(data, args.kernel_width, 1e-3)
+    print(f"N = {args.n_data}, S = {args.n_samples}, {args.n_iter} iterations, steps "
+          f"{args.step_mean}/{args.step_cov}, kernel width {args.kernel_width}, rho 1e-3")
+
+    fit, seconds = run_fit(land.LearnedManifold(metric), data, args, init_mean, args.seed + 1)
+    history = fit.history
+    moves = np.linalg.norm(history.mean - fit.mean, axis=1)
+    results = {
+        "settings": vars(args), "seconds": seconds, "seconds_per_iteration": seconds / args.n_iter,
+        "failed_log_per_iteration": history.n_failed_log.tolist(),
+        "failed_exp_per_iteration": history.n_failed_exp.tolist(),
+        "distance_to_final_mean": moves.tolist(), "final_mean": fit.mean.tolist(),
+        "distance_to_target": float(np.linalg.norm(fit.mean - target)),
+        "objective": history.objective.tolist(),
+    }
+    print(f"default tolerances: {seconds:.0f} s ({seconds / args.n_iter:.1f} s per iteration); "
+          f"failed Logs per iteration: max {history.n_failed_log.max()}, total "
+          f"{history.n_failed_log.sum()}; failed Exps total {history.n_failed_exp.sum()}")
+    checkpoints = sorted({0, 1, 2, 5, 10, 20, 50, args.n_iter} & set(range(args.n_iter + 1)))
+    print("  |mean_k - final mean|: " + ", ".join(f"k={k}: {moves[k]:.1e}" for k in checkpoints))
+    print(f"  final mean {np.round(fit.mean, 4)} (norm {np.linalg.norm(fit.mean):.3f}); "
+          f"target {np.round(target, 4)}")
+    if args.tight:
+        tight = land.LearnedManifold(metric, rtol=1e-9, atol=1e-11, log_tol=1e-9)
+        tight_fit, tight_seconds = run_fit(tight, data, args, init_mean, args.seed + 1)
+        gap = float(np.linalg.norm(tight_fit.mean - fit.mean))
+        results.update(tight_seconds=tight_seconds, tight_final_mean=tight_fit.mean.tolist(),
+                       gap_to_tight_fit=gap)
+        print(f"tight tolerances: {tight_seconds:.0f} s; |final mean - tight final mean| = {gap:.1e}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results["peak_memory_mb"] = peak_mb
+    print(f"peak memory {peak_mb:.0f} MB")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+    return results
+
+
+if __name__ == "__main__":
+    main()
