@@ -24,6 +24,7 @@ from land.model import (
     precision_factor,
 )
 from land.sphere import Sphere
+from land.mixture import LandMixture, MixtureHistory, fit_land_mixture
 
 __all__ = [
     "FitHistory",
@@ -46,6 +47,9 @@ __all__ = [
     "precision_factor",
     "sample_sphere_data",
     "sample_sphere_land",
+    "LandMixture",
+    "MixtureHistory",
+    "fit_land_mixture",
 ]
 
 __version__ = "0.1.0"

@@ -181,7 +181,7 @@ class LandEvaluation:
 
 
 def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_coords,
-                            sample_volume) -> LandEvaluation:
+                            sample_volume, weights=None) -> LandEvaluation:
     """``phi`` and its gradients for given Log coordinates and Monte Carlo draws.
 
     This is deterministic: it differentiates the Monte Carlo objective with
@@ -204,11 +204,24 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
     sample_coords : array-like, shape=[S, d]
     sample_volume : array-like, shape=[S]
         ``m(mu, v_s)``, 0 for draws to leave out.
+    weights : array-like, shape=[N], optional
+        Non-negative weights ``r_n`` of the data points (e.g. EM
+        responsibilities), normalised here to sum to one; every ``1/N sum_n``
+        above becomes ``sum_n r_n / sum r``. ``None`` (default) gives equal
+        weights, computed exactly as without the argument.
     """
     factor = np.asarray(factor, dtype=float)
     data_coords = np.asarray(data_coords, dtype=float)
     sample_coords = np.asarray(sample_coords, dtype=float)
     sample_volume = np.asarray(sample_volume, dtype=float)
+    data_weights = None
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != (data_coords.shape[0],):
+            raise ValueError(f"weights: expected shape ({data_coords.shape[0]},), got {weights.shape}")
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not weights.sum() > 0:
+            raise ValueError("weights: expected finite non-negative values with a positive sum")
+        data_weights = weights / weights.sum()
     dim = factor.shape[0]
     precision = factor.T @ factor
     total_volume = sample_volume.sum()
@@ -217,16 +230,24 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
     weights = sample_volume / total_volume
     log_z = 0.5 * dim * np.log(2 * np.pi) - np.linalg.slogdet(factor)[1]
     log_c = log_z + np.log(total_volume / sample_volume.size)
-    data_term = 0.5 * np.mean(np.einsum("ni,ij,nj->n", data_coords, precision, data_coords))
-
-    scatter_data = data_coords.T @ data_coords / data_coords.shape[0]
+    if data_weights is None:
+        data_term = 0.5 * np.mean(np.einsum("ni,ij,nj->n", data_coords, precision, data_coords))
+        scatter_data = data_coords.T @ data_coords / data_coords.shape[0]
+    else:
+        data_term = 0.5 * data_weights @ np.einsum("ni,ij,nj->n", data_coords, precision,
+                                                   data_coords)
+        scatter_data = (data_coords * data_weights[:, None]).T @ data_coords
     scatter_model = (sample_coords * weights[:, None]).T @ sample_coords
     grad_factor = factor @ (scatter_data - scatter_model)
 
     used = weights > 0
     jac_data = manifold.log_jacobian(mean, frame, data_coords)
     jac_samples = manifold.log_jacobian(mean, frame, sample_coords[used])
-    pull_data = np.einsum("nji,jk,nk->i", jac_data, precision, data_coords) / data_coords.shape[0]
+    if data_weights is None:
+        pull_data = (np.einsum("nji,jk,nk->i", jac_data, precision, data_coords)
+                     / data_coords.shape[0])
+    else:
+        pull_data = np.einsum("n,nji,jk,nk->i", data_weights, jac_data, precision, data_coords)
     pull_samples = np.einsum("s,sji,jk,sk->i", weights[used], jac_samples, precision,
                              sample_coords[used])
     return LandEvaluation(float(data_term + log_c), pull_data - pull_samples, grad_factor,

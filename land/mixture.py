@@ -1,0 +1,702 @@
+"""Mixtures of LANDs fitted by expectation-maximisation.
+
+Arvanitidis, Hansen and Hauberg (2016, section on mixtures) fit
+
+    p(x) = sum_k pi_k p_k(x),   p_k = LAND(mu_k, Sigma_k),
+
+by EM. With ``L_nk`` the coordinates of ``Log_{mu_k}(x_n)`` in component
+``k``'s frame and ``C_k`` its Monte Carlo normalising constant,
+
+* **E-step**: ``log p_k(x_n) = -L_nk^T Sigma_k^{-1} L_nk / 2 - log C_k`` and
+  responsibilities ``r_nk = pi_k p_k(x_n) / sum_j pi_j p_j(x_n)``, computed
+  with log-sum-exp;
+* **M-step**: ``pi_k = mean_n r_nk``, and for each component a few steps of
+  the LAND gradient algorithm of :func:`~land.fit_land` on the objective
+  with the data weighted by ``r_nk`` (``objective_and_gradients(...,
+  weights=r_k)``): a preconditioned mean step along Exp with the frame carried
+  by parallel transport, then a step on the precision factor ``A``.
+
+The log-likelihood ``sum_n log sum_k pi_k p_k(x_n)`` is recorded at every
+E-step. A point whose Log to component ``k`` fails gets ``p_k(x_n) = 0``
+(it is counted, never replaced); a point whose Logs all fail keeps the
+mixing weights as its responsibilities, is left out of the log-likelihood
+and is counted too.
+
+The two experiments of the book's chapter on mixtures (two moons in R^2 on
+a learned metric, two clusters on the sphere, each against scikit-learn's
+``GaussianMixture``) are here too, so the chapter, the study script and the
+tests run the same code.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import logsumexp
+
+from land._validation import (as_float_array, check_generator, check_positive,
+                              check_positive_int)
+from land.geodesic import GeodesicSolverError
+from land.model import (covariance_from_factor, normalising_constant, objective_and_gradients,
+                        precision_factor)
+from land.sphere import Sphere
+
+__all__ = [
+    "MixtureHistory",
+    "LandMixture",
+    "fit_land_mixture",
+    "mixture_log_density",
+    "held_out_log_likelihood",
+    "lebesgue_mass",
+    "lebesgue_log_density",
+    "MixtureExperiment",
+    "moons_experiment",
+    "sphere_experiment",
+    "read_study",
+    "study_table",
+]
+
+
+# ------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class MixtureHistory:
+    """Per-iteration record of :func:`fit_land_mixture` (index 0: after initialisation).
+
+    Attributes
+    ----------
+    loglik : ndarray, shape=[n_iter + 1]
+        ``sum_n log sum_k pi_k p_k(x_n)`` at each E-step (densities with
+        respect to the manifold's volume measure, Monte Carlo ``C_k``).
+    mc_noise : ndarray, shape=[n_iter + 1]
+        ``N * max_k se(C_k) / C_k``: the size of the log-likelihood's Monte
+        Carlo error (one standard error of ``log C_k`` shifts every point's
+        log density by about ``se / C``).
+    n_failed_log : ndarray of int, shape=[n_iter + 1]
+        (point, component) pairs whose Log failed at that E-step.
+    n_unassigned : ndarray of int, shape=[n_iter + 1]
+        Points whose Logs to every component failed.
+    n_failed_exp : ndarray of int, shape=[n_iter + 1]
+        Monte Carlo Exps that failed in the constants of that E-step.
+    weights : ndarray, shape=[n_iter + 1, K]
+        Mixing weights used at that E-step.
+    """
+
+    loglik: np.ndarray
+    mc_noise: np.ndarray
+    n_failed_log: np.ndarray
+    n_unassigned: np.ndarray
+    n_failed_exp: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class LandMixture:
+    """Result of :func:`fit_land_mixture`.
+
+    Attributes
+    ----------
+    weights : ndarray, shape=[K]
+        Mixing weights ``pi_k`` (sum to one).
+    means : ndarray, shape=[K, ambient_dim]
+    covs : ndarray, shape=[K, d, d]
+        Covariance of each component in its own frame.
+    frames : ndarray, shape=[K, ambient_dim, d]
+    log_constants : ndarray, shape=[K]
+        Monte Carlo ``log C_k`` at the final parameters.
+    responsibilities : ndarray, shape=[N, K]
+        ``r_nk`` of the training data at the last E-step (rows sum to one).
+    history : MixtureHistory
+    converged : bool
+        Whether the stopping rule fired before ``n_iter`` iterations.
+    n_iter : int
+        EM iterations run.
+    settings : dict
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covs: np.ndarray
+    frames: np.ndarray
+    log_constants: np.ndarray
+    responsibilities: np.ndarray
+    history: MixtureHistory
+    converged: bool
+    n_iter: int
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def n_components(self) -> int:
+        return int(self.weights.size)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Hard labels of the training data: ``argmax_k r_nk``, shape (N,)."""
+        return np.argmax(self.responsibilities, axis=1)
+
+    def component_log_densities(self, manifold, points) -> np.ndarray:
+        """``log pi_k + log p_k(x)`` for each point and component, shape (n, K).
+
+        ``-inf`` where the Log from ``mu_k`` to the point failed.
+        """
+        points = _check_data(manifold, points, "points")
+        log_p, _, _ = _component_log_densities(manifold, points, self.means, self.covs,
+                                               self.frames, self.log_constants)
+        with np.errstate(divide="ignore"):
+            return log_p + np.log(self.weights)
+
+    def predict(self, manifold, points) -> np.ndarray:
+        """Most responsible component of each point, shape (n,)."""
+        return np.argmax(self.component_log_densities(manifold, points), axis=1)
+
+
+# --------------------------------------------------------------- validation
+def _check_data(manifold, data, name="data"):
+    data = manifold.check_points(data, name)
+    if data.ndim != 2:
+        raise ValueError(f"{name}: expected shape (n, {manifold.ambient_dim}), got {data.shape}")
+    return data
+
+
+def _check_nonneg_float(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a real number >= 0, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name}: expected a finite number >= 0, got {value}")
+    return value
+
+
+# ---------------------------------------------------------------- internals
+def _component_log_densities(manifold, points, means, covs, frames, log_constants,
+                             initial_logs=None):
+    """Log densities ``(n, K)`` (-inf for failed Logs), the Log results and the failure count."""
+    n_points, n_comp = points.shape[0], len(means)
+    log_p = np.full((n_points, n_comp), -np.inf)
+    logs = []
+    for k in range(n_comp):
+        start = None if initial_logs is None else initial_logs[k]
+        result = manifold.solve_log(means[k], points, initial_velocities=start)
+        ok = np.asarray(result.converged, dtype=bool)
+        coords = manifold.coordinates(means[k], frames[k], result.value[ok])
+        quad = np.einsum("ni,ij,nj->n", coords, np.linalg.inv(covs[k]), coords)
+        log_p[ok, k] = -0.5 * quad - log_constants[k]
+        logs.append(result)
+    n_failed = int(sum(res.n_failed for res in logs))
+    return log_p, logs, n_failed
+
+
+def _e_step(log_p, weights):
+    """Responsibilities ``(N, K)``, per-point log-likelihood and the unassigned mask."""
+    with np.errstate(divide="ignore"):
+        joint = log_p + np.log(weights)
+    point_ll = logsumexp(joint, axis=1)
+    lost = ~np.isfinite(point_ll)
+    resp = np.empty_like(joint)
+    resp[~lost] = np.exp(joint[~lost] - point_ll[~lost, None])
+    resp[lost] = weights
+    return resp, point_ll, lost
+
+
+def _snap(manifold, point, data, labels_k):
+    """A starting mean for a k-means cluster: on the sphere its normalised centroid;
+    on a learned manifold the cluster's data point nearest the centroid (any point
+    of R^D is allowed, but there the metric is learned from nearby data)."""
+    if isinstance(manifold, Sphere):
+        norm = np.linalg.norm(point)
+        if norm < 1e-12:
+            raise ValueError("init: a k-means centroid sits at the sphere's centre")
+        return point / norm
+    members = data[labels_k]
+    return members[np.argmin(np.linalg.norm(members - point, axis=1))]
+
+
+def _initial_labels(manifold, data, n_components, init, rng):
+    n_points = data.shape[0]
+    if isinstance(init, str):
+        if init == "kmeans":
+            from sklearn.cluster import KMeans
+
+            seed = int(rng.integers(2**31 - 1))
+            return KMeans(n_clusters=n_components, n_init=10, random_state=seed).fit(data).labels_
+        if init == "random":
+            return rng.permutation(np.arange(n_points) % n_components)
+        raise ValueError(f"init: expected 'kmeans', 'random' or an array of labels, got {init!r}")
+    labels = np.asarray(init)
+    if labels.shape != (n_points,) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"init: expected integer labels of shape ({n_points},), got "
+                         f"{labels.dtype} array of shape {labels.shape}")
+    if labels.min() < 0 or labels.max() >= n_components:
+        raise ValueError(f"init: labels must lie in 0..{n_components - 1}")
+    return labels
+
+
+class _Component:
+    """Mutable state of one component during EM."""
+
+    def __init__(self, mean, frame, cov):
+        self.mean, self.frame, self.factor = mean, frame, precision_factor(cov)
+        self.logs = None
+        self.constant = None
+
+    @property
+    def cov(self):
+        return covariance_from_factor(self.factor)
+
+    def refresh(self, manifold, data, n_samples, rng, initial_logs=None, logs=True):
+        if logs:
+            self.logs = manifold.solve_log(self.mean, data, initial_velocities=initial_logs)
+        self.constant = normalising_constant(manifold, self.mean, self.cov, n_samples, rng,
+                                             frame=self.frame)
+
+    def gradients(self, manifold, data, weights):
+        ok = np.asarray(self.logs.converged, dtype=bool)
+        if not np.any(ok) or not weights[ok].sum() > 0:
+            return None
+        coords = manifold.coordinates(self.mean, self.frame, self.logs.value[ok])
+        return objective_and_gradients(manifold, self.mean, self.frame, self.factor, coords,
+                                       self.constant.tangent_coords, self.constant.volume,
+                                       weights=weights[ok])
+
+    def log_density(self, manifold, data):
+        ok = np.asarray(self.logs.converged, dtype=bool)
+        out = np.full(data.shape[0], -np.inf)
+        coords = manifold.coordinates(self.mean, self.frame, self.logs.value[ok])
+        quad = np.einsum("ni,ij,nj->n", coords, self.factor.T @ self.factor, coords)
+        out[ok] = -0.5 * quad - self.constant.log_value
+        return out
+
+
+# --------------------------------------------------------------------- EM
+def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Generator,
+                     n_iter: int = 30, n_inner: int = 1, step_mean: float = 0.5,
+                     step_cov: float = 0.5, n_samples: int = 500, init="kmeans",
+                     tol: float = 1e-3, patience: int = 2,
+                     cov_jitter: float = 1e-3) -> LandMixture:
+    """Fit a mixture of LANDs by EM (Arvanitidis et al. 2016, section on mixtures).
+
+    Initialisation: k-means on the ambient coordinates (scikit-learn, its
+    ``random_state`` drawn from ``rng``) gives hard responsibilities; each
+    component's mean is its cluster's centroid snapped to the manifold (see
+    below), its covariance the scatter of the Logs of its cluster's points
+    (plus ``cov_jitter`` times the mean variance on the diagonal), its
+    weight the cluster's share.
+
+    Each iteration: an M-step (``pi_k = mean_n r_nk``, then ``n_inner``
+    steps of :func:`~land.fit_land`'s gradient algorithm per component on
+    the ``r_nk``-weighted objective), then an E-step with the Logs and
+    Monte Carlo constants of the new parameters.
+
+    Stopping rule: stop when the relative change of the log-likelihood,
+    ``|l_t - l_{t-1}| / |l_{t-1}|``, has stayed below ``tol`` for
+    ``patience`` consecutive iterations (``converged = True``), or after
+    ``n_iter`` iterations. With Monte Carlo constants the log-likelihood
+    fluctuates by about ``history.mc_noise``, so ``tol`` should not be set
+    below ``mc_noise / |loglik|``.
+
+    Parameters
+    ----------
+    manifold : Sphere or LearnedManifold
+    data : array-like, shape=[N, ambient_dim]
+    n_components : int
+        ``K`` (1 <= K <= N).
+    rng : numpy.random.Generator
+    n_iter : int
+        Most EM iterations.
+    n_inner : int
+        Gradient steps per component per M-step.
+    step_mean, step_cov : float
+        Step sizes of the mean and precision-factor steps (> 0).
+    n_samples : int
+        Monte Carlo draws per normalising constant.
+    init : {"kmeans", "random"} or array of int, shape=[N]
+        Initial hard labels.
+    tol : float
+        Relative log-likelihood change of the stopping rule (>= 0).
+    patience : int
+        Consecutive small changes needed to stop.
+    cov_jitter : float
+        Relative ridge added to the initial covariances (>= 0).
+
+    Returns
+    -------
+    LandMixture
+    """
+    data = _check_data(manifold, data)
+    n_points = data.shape[0]
+    n_components = check_positive_int(n_components, "n_components")
+    if n_components > n_points:
+        raise ValueError(f"n_components: expected at most the number of points ({n_points}), "
+                         f"got {n_components}")
+    rng = check_generator(rng)
+    n_iter = check_positive_int(n_iter, "n_iter")
+    n_inner = check_positive_int(n_inner, "n_inner")
+    step_mean = check_positive(step_mean, "step_mean")
+    step_cov = check_positive(step_cov, "step_cov")
+    n_samples = check_positive_int(n_samples, "n_samples")
+    tol = _check_nonneg_float(tol, "tol")
+    patience = check_positive_int(patience, "patience")
+    cov_jitter = _check_nonneg_float(cov_jitter, "cov_jitter")
+
+    labels = _initial_labels(manifold, data, n_components, init, rng)
+    resp = np.eye(n_components)[labels]
+    if np.any(resp.sum(axis=0) == 0):
+        raise ValueError("init: every component needs at least one point")
+
+    components = []
+    for k in range(n_components):
+        members = labels == k
+        mean = _snap(manifold, data[members].mean(axis=0), data, members)
+        frame = manifold.frame(mean)
+        logs = manifold.solve_log(mean, data)
+        ok = np.asarray(logs.converged, dtype=bool) & members
+        if ok.sum() < 1:
+            raise GeodesicSolverError(f"fit_land_mixture: no Log from component {k}'s start "
+                                      "to its own cluster converged")
+        coords = manifold.coordinates(mean, frame, logs.value[ok])
+        cov = coords.T @ coords / ok.sum()
+        ridge = cov_jitter * np.trace(cov) / manifold.dim + 1e-12
+        component = _Component(mean, frame, cov + ridge * np.eye(manifold.dim))
+        component.logs = logs
+        component.refresh(manifold, data, n_samples, rng, logs=False)
+        components.append(component)
+    weights = resp.mean(axis=0)
+
+    records = {key: [] for key in MixtureHistory.__dataclass_fields__}
+
+    def e_step(weights):
+        log_p = np.column_stack([c.log_density(manifold, data) for c in components])
+        resp, point_ll, lost = _e_step(log_p, weights)
+        noise = max(c.constant.std_error / c.constant.value for c in components)
+        records["loglik"].append(float(point_ll[~lost].sum()))
+        records["mc_noise"].append(float(n_points * noise))
+        records["n_failed_log"].append(int(sum(c.logs.n_failed for c in components)))
+        records["n_unassigned"].append(int(lost.sum()))
+        records["n_failed_exp"].append(int(sum(c.constant.n_failed for c in components)))
+        records["weights"].append(weights.copy())
+        return resp
+
+    resp = e_step(weights)
+    converged, n_run, small = False, 0, 0
+    for _ in range(n_iter):
+        weights = resp.mean(axis=0)
+        for k, comp in enumerate(components):
+            for _ in range(n_inner):
+                grads = comp.gradients(manifold, data, resp[:, k])
+                if grads is None:  # an empty component keeps its parameters
+                    break
+                step = step_mean * (comp.frame @ (-comp.cov @ grads.grad_mean))
+                comp.mean, comp.frame = (manifold.exp(comp.mean, step),
+                                         manifold.transport_frame(comp.mean, step, comp.frame))
+                # Warm start: to first order Log_{mu + step}(x) = Log_mu(x) - step.
+                comp.refresh(manifold, data, n_samples, rng, initial_logs=comp.logs.value - step)
+                grads = comp.gradients(manifold, data, resp[:, k])
+                if grads is None:
+                    break
+                comp.factor = comp.factor - step_cov * grads.grad_factor
+                comp.refresh(manifold, data, n_samples, rng, logs=False)
+        resp = e_step(weights)
+        n_run += 1
+        previous, current = records["loglik"][-2], records["loglik"][-1]
+        small = small + 1 if abs(current - previous) <= tol * abs(previous) else 0
+        if small >= patience:
+            converged = True
+            break
+
+    history = MixtureHistory(**{key: np.asarray(value) for key, value in records.items()})
+    settings = dict(n_components=n_components, n_iter=n_iter, n_inner=n_inner,
+                    step_mean=step_mean, step_cov=step_cov, n_samples=n_samples,
+                    init=init if isinstance(init, str) else "labels", tol=tol, patience=patience)
+    return LandMixture(weights, np.array([c.mean for c in components]),
+                       np.array([c.cov for c in components]),
+                       np.array([c.frame for c in components]),
+                       np.array([c.constant.log_value for c in components]), resp, history,
+                       converged, n_run, settings)
+
+
+# ------------------------------------------------------------- densities
+def mixture_log_density(manifold, mixture: LandMixture, points) -> np.ndarray:
+    """``log sum_k pi_k p_k(x)`` for new points, shape (n,).
+
+    With respect to the manifold's volume measure (area on the sphere,
+    ``sqrt(det M(x)) dx`` on a learned manifold; see
+    :func:`lebesgue_log_density`). A failed Log gives ``p_k(x) = 0``; a point
+    whose Logs all fail gets ``-inf``.
+    """
+    if not isinstance(mixture, LandMixture):
+        raise TypeError(f"mixture: expected a LandMixture, got {type(mixture).__name__}")
+    return logsumexp(mixture.component_log_densities(manifold, points), axis=1)
+
+
+def lebesgue_log_density(manifold, points, log_density) -> np.ndarray:
+    """Convert log densities on a learned manifold to Lebesgue measure on R^D.
+
+    The Riemannian volume element of ``M(x)`` is ``sqrt(det M(x)) dx``, so a
+    density ``p_M`` with respect to it is ``p_M(x) sqrt(det M(x))`` with
+    respect to ``dx``: ``log p_Leb = log p_M + 0.5 log det M(x)``.
+
+    Parameters
+    ----------
+    manifold : LearnedManifold
+    points : array-like, shape=[n, D]
+    log_density : array-like, shape=[n]
+    """
+    if not hasattr(manifold, "metric"):
+        raise TypeError(f"manifold: expected a LearnedManifold, got {type(manifold).__name__}")
+    points = _check_data(manifold, points, "points")
+    log_density = np.asarray(log_density, dtype=float)
+    if log_density.shape != (points.shape[0],):
+        raise ValueError(f"log_density: expected shape ({points.shape[0]},), got {log_density.shape}")
+    return log_density + 0.5 * np.sum(np.log(manifold.metric.metric_diagonal(points)), axis=1)
+
+
+def lebesgue_mass(manifold, mixture: LandMixture, lower, upper, n_grid: int = 40):
+    """Midpoint-rule integral of the mixture's Lebesgue density over a box in R^2.
+
+    A check of the normalisation behind :func:`lebesgue_log_density` (the
+    LAND's volume term leaves out the Jacobian of Exp, so the mass need not
+    be exactly one). Grid points whose Logs all fail count as density 0.
+
+    Parameters
+    ----------
+    manifold : LearnedManifold
+        On R^2.
+    mixture : LandMixture
+    lower, upper : array-like, shape=[2]
+        Corners of the box.
+    n_grid : int
+        Grid points per axis.
+
+    Returns
+    -------
+    mass : float
+    n_lost : int
+        Grid points whose Logs to every component failed.
+    """
+    lower, upper = as_float_array(lower, "lower"), as_float_array(upper, "upper")
+    if lower.shape != (2,) or upper.shape != (2,) or np.any(upper <= lower):
+        raise ValueError("lower, upper: expected two 2-vectors with upper > lower")
+    n_grid = check_positive_int(n_grid, "n_grid")
+    step = (upper - lower) / n_grid
+    axes = [lower[d] + step[d] * (np.arange(n_grid) + 0.5) for d in range(2)]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 2)
+    log_p = lebesgue_log_density(manifold, grid, mixture_log_density(manifold, mixture, grid))
+    return float(np.exp(log_p).sum() * np.prod(step)), int(np.sum(~np.isfinite(log_p)))
+
+
+def held_out_log_likelihood(manifold, mixture: LandMixture, points, *,
+                            measure: str = "volume") -> float:
+    """Mean log density per point of new ``points``.
+
+    ``measure="volume"``: with respect to the manifold's volume measure;
+    ``"lebesgue"``: on a learned manifold, converted to Lebesgue measure of
+    R^D (comparable with a Euclidean density). ``-inf`` if some point's
+    Logs all fail.
+    """
+    if measure not in ("volume", "lebesgue"):
+        raise ValueError(f"measure: expected 'volume' or 'lebesgue', got {measure!r}")
+    log_p = mixture_log_density(manifold, mixture, points)
+    if measure == "lebesgue":
+        log_p = lebesgue_log_density(manifold, points, log_p)
+    return float(np.mean(log_p))
+
+
+# ------------------------------------------------------------ experiments
+@dataclass(frozen=True)
+class MixtureExperiment:
+    """One run of a chapter experiment: LAND mixture against ``GaussianMixture``.
+
+    Attributes
+    ----------
+    dataset : str
+    train, test : ndarray, shape=[n, D]
+    train_labels, test_labels : ndarray of int
+        True component of each point.
+    land : LandMixture
+    land_test_labels, gmm_test_labels, gmm_train_labels : ndarray of int
+    land_ari, gmm_ari : float
+        Adjusted Rand index of the predicted test labels.
+    land_ll, gmm_ll, true_ll : float
+        Held-out mean log density per point (``nan`` where not comparable):
+        Lebesgue measure for the moons, the sphere's area for the sphere
+        (``true_ll``: the generating mixture, sphere only).
+    land_seconds, gmm_seconds : float
+        Wall time of the two fits.
+    """
+
+    dataset: str
+    train: np.ndarray
+    test: np.ndarray
+    train_labels: np.ndarray
+    test_labels: np.ndarray
+    land: LandMixture
+    land_test_labels: np.ndarray
+    gmm_train_labels: np.ndarray
+    gmm_test_labels: np.ndarray
+    land_ari: float
+    gmm_ari: float
+    land_ll: float
+    gmm_ll: float
+    true_ll: float
+    land_seconds: float
+    gmm_seconds: float
+
+    def row(self) -> dict:
+        """The summary numbers as a flat dict (one CSV row)."""
+        return dict(dataset=self.dataset, land_ari=self.land_ari, gmm_ari=self.gmm_ari,
+                    land_ll=self.land_ll, gmm_ll=self.gmm_ll, true_ll=self.true_ll,
+                    land_seconds=self.land_seconds, gmm_seconds=self.gmm_seconds,
+                    em_iterations=self.land.n_iter,
+                    failed_logs=int(self.land.history.n_failed_log.sum()))
+
+
+def _gmm(train, test, n_components, rng):
+    from sklearn.mixture import GaussianMixture
+
+    tic = time.perf_counter()
+    gmm = GaussianMixture(n_components, covariance_type="full", n_init=5,
+                          random_state=int(rng.integers(2**31 - 1))).fit(train)
+    seconds = time.perf_counter() - tic
+    return gmm, seconds
+
+
+def moons_experiment(rng: np.random.Generator, *, n_train: int = 100, n_test: int = 100,
+                     noise: float = 0.08, kernel_width: float = 0.15, rho: float = 0.1,
+                     log_tol: float = 1e-4, **fit_options) -> MixtureExperiment:
+    """Two moons in R^2: LAND mixture on a learned metric versus a full-covariance GMM.
+
+    Data from ``sklearn.datasets.make_moons`` (``random_state`` drawn from
+    ``rng``), split into train and test; the metric
+    :class:`~land.LocalDiagonalMetric` is learned from the training points
+    only. Held-out log-likelihoods are per point, Lebesgue measure. A Log
+    counts as converged when its end point is within ``log_tol`` (data units,
+    far below the noise) of the target.
+    ``fit_options`` go to :func:`fit_land_mixture`.
+    """
+    from sklearn.datasets import make_moons
+    from sklearn.metrics import adjusted_rand_score
+
+    from land.learned import LearnedManifold
+    from land.metric import LocalDiagonalMetric
+
+    rng = check_generator(rng)
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
+    noise = check_positive(noise, "noise")
+    points, labels = make_moons(n_train + n_test, noise=noise,
+                                random_state=int(rng.integers(2**31 - 1)))
+    order = rng.permutation(points.shape[0])
+    train, test = points[order[:n_train]], points[order[n_train:]]
+    train_labels, test_labels = labels[order[:n_train]], labels[order[n_train:]]
+    manifold = LearnedManifold(LocalDiagonalMetric(train, kernel_width, rho), log_tol=log_tol)
+    options = dict(n_iter=10, step_mean=0.5, step_cov=0.2, n_samples=300)
+    options.update(fit_options)
+    tic = time.perf_counter()
+    mixture = fit_land_mixture(manifold, train, 2, rng=rng, **options)
+    land_seconds = time.perf_counter() - tic
+    land_test = mixture.predict(manifold, test)
+    land_ll = held_out_log_likelihood(manifold, mixture, test, measure="lebesgue")
+    gmm, gmm_seconds = _gmm(train, test, 2, rng)
+    gmm_test = gmm.predict(test)
+    return MixtureExperiment("moons", train, test, train_labels, test_labels, mixture, land_test,
+                             gmm.predict(train), gmm_test,
+                             float(adjusted_rand_score(test_labels, land_test)),
+                             float(adjusted_rand_score(test_labels, gmm_test)), land_ll,
+                             float(gmm.score(test)), float("nan"), land_seconds, gmm_seconds)
+
+
+SPHERE_MEANS = np.array([[np.sin(0.75), 0.0, np.cos(0.75)], [-np.sin(0.75), 0.0, np.cos(0.75)]])
+"""Means of the sphere experiment: 1.5 rad apart, symmetric about the north pole."""
+SPHERE_COVS = np.array([np.diag([0.35**2, 0.15**2]), np.diag([0.15**2, 0.35**2])])
+"""Covariances (in ``Sphere().tangent_basis(mean)``) of the sphere experiment."""
+
+
+def sphere_experiment(rng: np.random.Generator, *, n_train: int = 200, n_test: int = 200,
+                      true_samples: int = 200_000, **fit_options) -> MixtureExperiment:
+    """Two LAND clusters on the sphere (equal weights): LAND mixture versus a GMM in R^3.
+
+    Points come from :func:`~land.sample_sphere_land` around
+    :data:`SPHERE_MEANS` with :data:`SPHERE_COVS`. Both methods are scored by
+    the adjusted Rand index; the held-out log-likelihood (area measure) is
+    reported for the LAND mixture and for the generating mixture
+    (``true_ll``, constants from ``true_samples`` Monte Carlo draws), not for
+    the GMM, whose density lives on R^3.
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    from land.data import sample_sphere_land
+
+    rng = check_generator(rng)
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
+    sphere = Sphere()
+    counts = rng.multinomial(n_train + n_test, [0.5, 0.5])
+    draws = [sample_sphere_land(int(c), m, s, rng) for c, m, s in zip(counts, SPHERE_MEANS, SPHERE_COVS)]
+    points = np.concatenate([d.points for d in draws])
+    labels = np.repeat([0, 1], counts)
+    order = rng.permutation(points.shape[0])
+    train, test = points[order[:n_train]], points[order[n_train:]]
+    train_labels, test_labels = labels[order[:n_train]], labels[order[n_train:]]
+    options = dict(n_iter=20, step_mean=0.5, step_cov=0.5, n_samples=500)
+    options.update(fit_options)
+    tic = time.perf_counter()
+    mixture = fit_land_mixture(sphere, train, 2, rng=rng, **options)
+    land_seconds = time.perf_counter() - tic
+    land_test = mixture.predict(sphere, test)
+    land_ll = held_out_log_likelihood(sphere, mixture, test)
+    frames = np.array([sphere.frame(m) for m in SPHERE_MEANS])
+    true_log_c = np.array([normalising_constant(sphere, m, s, true_samples, rng).log_value
+                           for m, s in zip(SPHERE_MEANS, SPHERE_COVS)])
+    truth = LandMixture(np.array([0.5, 0.5]), SPHERE_MEANS, SPHERE_COVS, frames, true_log_c,
+                        np.full((1, 2), 0.5), None, True, 0)
+    true_ll = held_out_log_likelihood(sphere, truth, test)
+    gmm, gmm_seconds = _gmm(train, test, 2, rng)
+    gmm_test = gmm.predict(test)
+    return MixtureExperiment("sphere", train, test, train_labels, test_labels, mixture, land_test,
+                             gmm.predict(train), gmm_test,
+                             float(adjusted_rand_score(test_labels, land_test)),
+                             float(adjusted_rand_score(test_labels, gmm_test)), land_ll,
+                             float("nan"), true_ll, land_seconds, gmm_seconds)
+
+
+# ------------------------------------------------------------ study summary
+_STUDY_COLUMNS = ("land_ari", "gmm_ari", "land_ll", "gmm_ll", "true_ll", "land_seconds",
+                  "gmm_seconds", "em_iterations", "failed_logs")
+
+
+def read_study(path) -> dict:
+    """Read ``studies/mixtures.py``'s CSV into ``{dataset: {column: array over seeds}}``."""
+    import csv
+
+    table: dict = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            columns = table.setdefault(row["dataset"], {key: [] for key in ("seed",) + _STUDY_COLUMNS})
+            columns["seed"].append(int(row["seed"]))
+            for key in _STUDY_COLUMNS:
+                columns[key].append(float(row[key]))
+    if not table:
+        raise ValueError(f"path: no rows in {path}")
+    return {name: {key: np.asarray(value) for key, value in columns.items()}
+            for name, columns in table.items()}
+
+
+def study_table(study: dict) -> str:
+    """Markdown table of mean +- standard deviation over seeds, per dataset and method."""
+    def cell(values):
+        if np.all(np.isnan(values)):
+            return "not comparable"
+        return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}"
+
+    lines = ["| data | method | test ARI | held-out log-lik. / point | fit time (s) |",
+             "| --- | --- | --- | --- | --- |"]
+    for name, columns in study.items():
+        lines.append(f"| {name} | LAND mixture | {cell(columns['land_ari'])} | "
+                     f"{cell(columns['land_ll'])} | {cell(columns['land_seconds'])} |")
+        lines.append(f"| {name} | Gaussian mixture | {cell(columns['gmm_ari'])} | "
+                     f"{cell(columns['gmm_ll'])} | {cell(columns['gmm_seconds'])} |")
+        if not np.all(np.isnan(columns["true_ll"])):
+            lines.append(f"| {name} | true mixture | | {cell(columns['true_ll'])} | |")
+    return "\n".join(lines)
