@@ -22,20 +22,13 @@ loops are timed on a subset (they are slow) and compared by throughput.
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import time
 
 import numpy as np
 
 import land
 from land.reference import scipy_exp, scipy_log
 
-
-def timed(func, *args, **kwargs):
-    start = time.perf_counter()
-    result = func(*args, **kwargs)
-    return result, time.perf_counter() - start
+from _common import finish, timed  # benchmarks/_common.py (the script's folder is on sys.path)
 
 
 def summarise(errors):
@@ -132,13 +125,7 @@ def main(argv=None):
               f"max {log_result['baseline_residual']['max']:.1e}; land (converged) median "
               f"{log_result['land_cold_residual_converged']['median']:.1e} "
               f"max {log_result['land_cold_residual_converged']['max']:.1e}")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    results["peak_memory_mb"] = peak_mb
-    print(f"peak memory {peak_mb:.0f} MB")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=2)
-    return results
+    return finish(results, args.json)
 
 
 if __name__ == "__main__":

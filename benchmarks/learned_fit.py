@@ -22,22 +22,18 @@ mean to its final value per iteration and the peak memory.
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import time
 
 import numpy as np
 
 import land
 
+from _common import finish, timed  # benchmarks/_common.py (the script's folder is on sys.path)
+
 
 def run_fit(manifold, data, args, init_mean, seed):
-    rng = np.random.default_rng(seed)
-    start = time.perf_counter()
-    fit = land.fit_land(manifold, data, init_mean=init_mean, init_cov=np.diag([0.1**2] * 3),
-                        n_iter=args.n_iter, step_mean=args.step_mean, step_cov=args.step_cov,
-                        n_samples=args.n_samples, rng=rng)
-    return fit, time.perf_counter() - start
+    return timed(land.fit_land, manifold, data, init_mean=init_mean, init_cov=np.diag([0.1**2] * 3),
+                 n_iter=args.n_iter, step_mean=args.step_mean, step_cov=args.step_cov,
+                 n_samples=args.n_samples, rng=np.random.default_rng(seed))
 
 
 def main(argv=None):
@@ -108,13 +104,7 @@ def main(argv=None):
         print(f"at the final parameters, same draws: |grad(default) - grad(tight)| = {solver_grad:.1e} "
               f"vs Monte Carlo spread {noise_grad:.1e}; objective difference {solver_obj:.1e} vs "
               f"spread {noise_obj:.1e}")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    results["peak_memory_mb"] = peak_mb
-    print(f"peak memory {peak_mb:.0f} MB")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=2)
-    return results
+    return finish(results, args.json)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,16 @@ def check_positive(value, name: str) -> float:
     return value
 
 
+def check_nonnegative(value, name: str) -> float:
+    """Return ``value`` as a float, raising unless it is finite and >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a real number >= 0, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name}: expected a finite number >= 0, got {value}")
+    return value
+
+
 def check_positive_int(value, name: str) -> int:
     """Return ``value`` as an int, raising unless it is an integer >= 1."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -14,11 +14,9 @@ a ``numpy.random.Generator`` and nothing is downloaded:
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from land._validation import check_generator, check_positive, check_positive_int
+from land._validation import check_generator, check_nonnegative, check_positive, check_positive_int
 
 __all__ = ["noisy_arc", "noisy_cylinder_patch", "load_wine_pca", "train_test_split"]
 
@@ -31,15 +29,6 @@ def _check_angle_range(angle_range) -> tuple[float, float]:
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ValueError(f"angle_range: expected finite low < high, got ({low}, {high})")
     return low, high
-
-
-def _check_noise(noise) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise TypeError(f"noise: expected a real number >= 0, got {type(noise).__name__}")
-    noise = float(noise)
-    if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise: expected a finite number >= 0, got {noise}")
-    return noise
 
 
 def noisy_arc(n: int, rng: np.random.Generator, *, radius: float = 1.0,
@@ -70,7 +59,7 @@ def noisy_arc(n: int, rng: np.random.Generator, *, radius: float = 1.0,
     rng = check_generator(rng)
     radius = check_positive(radius, "radius")
     low, high = _check_angle_range(angle_range)
-    noise = _check_noise(noise)
+    noise = check_nonnegative(noise, "noise")
     angles = rng.uniform(low, high, n)
     arc = radius * np.column_stack([np.cos(angles), np.sin(angles)])
     return arc + noise * rng.standard_normal((n, 2))
@@ -109,7 +98,7 @@ def noisy_cylinder_patch(n: int, rng: np.random.Generator, *, radius: float = 1.
     radius = check_positive(radius, "radius")
     low, high = _check_angle_range(angle_range)
     height = check_positive(height, "height")
-    noise = _check_noise(noise)
+    noise = check_nonnegative(noise, "noise")
     angles = rng.uniform(low, high, n)
     along = rng.uniform(-0.5 * height, 0.5 * height, n)
     sheet = np.column_stack([radius * np.cos(angles), radius * np.sin(angles), along])

@@ -121,10 +121,10 @@ class LearnedManifold:
         return end[:dim], transported, bool(sol.success)
 
     # ---------------------------------------------------------------- geometry
-    def _exp_batch(self, base_points, vecs, loosen: float = 1.0, max_steps: int = 5000):
+    def _exp_batch(self, base_points, vecs, loosen=1.0):
         """Batched Exp from per-geodesic base points ``(B, D)``; returns (ends, success).
 
-        ``loosen`` scales both tolerances: Log takes its early Newton steps at
+        ``loosen`` (a number, or one per geodesic) scales both tolerances: Log takes its early Newton steps at
         100 times looser tolerances and verifies its answers at 10 times
         tighter ones, so that a converged Log's residual holds against an
         accurate reference too, not only against this integrator.
@@ -137,8 +137,7 @@ class LearnedManifold:
 
         start = np.concatenate([np.broadcast_to(base_points, vecs.shape), vecs], axis=1)
         end, success, _ = integrate_batch(rhs, start, rtol=self.rtol * loosen,
-                                          atol=self.atol * loosen, method=self.method,
-                                          max_steps=max_steps)
+                                          atol=self.atol * loosen, method=self.method)
         return end[:, :dim], success
 
     def solve_exp(self, base_point, tangent_vecs) -> GeodesicResult:

@@ -30,18 +30,17 @@ tests run the same code.
 
 from __future__ import annotations
 
-import numbers
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import logsumexp
 
-from land._validation import (as_float_array, check_generator, check_positive,
+from land._validation import (as_float_array, check_generator, check_nonnegative, check_positive,
                               check_positive_int)
 from land.geodesic import GeodesicSolverError
-from land.model import (covariance_from_factor, normalising_constant, objective_and_gradients,
-                        precision_factor)
+from land.model import (_check_data, covariance_from_factor, normalising_constant,
+                        objective_and_gradients, precision_factor)
 from land.sphere import Sphere
 
 __all__ = [
@@ -153,22 +152,6 @@ class LandMixture:
 
 
 # --------------------------------------------------------------- validation
-def _check_data(manifold, data, name="data"):
-    data = manifold.check_points(data, name)
-    if data.ndim != 2:
-        raise ValueError(f"{name}: expected shape (n, {manifold.ambient_dim}), got {data.shape}")
-    return data
-
-
-def _check_nonneg_float(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a real number >= 0, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name}: expected a finite number >= 0, got {value}")
-    return value
-
-
 # ---------------------------------------------------------------- internals
 def _component_log_densities(manifold, points, means, covs, frames, log_constants,
                              initial_logs=None):
@@ -336,9 +319,9 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     step_mean = check_positive(step_mean, "step_mean")
     step_cov = check_positive(step_cov, "step_cov")
     n_samples = check_positive_int(n_samples, "n_samples")
-    tol = _check_nonneg_float(tol, "tol")
+    tol = check_nonnegative(tol, "tol")
     patience = check_positive_int(patience, "patience")
-    cov_jitter = _check_nonneg_float(cov_jitter, "cov_jitter")
+    cov_jitter = check_nonnegative(cov_jitter, "cov_jitter")
 
     labels = _initial_labels(manifold, data, n_components, init, rng)
     resp = np.eye(n_components)[labels]
@@ -562,6 +545,13 @@ def _gmm(train, test, n_components, rng):
     return gmm, seconds
 
 
+def _shuffled_split(points, labels, n_train, rng):
+    """Shuffle ``points`` with their ``labels``; the first ``n_train`` train, the rest test."""
+    order = rng.permutation(points.shape[0])
+    return ((points[order[:n_train]], labels[order[:n_train]]),
+            (points[order[n_train:]], labels[order[n_train:]]))
+
+
 def moons_experiment(rng: np.random.Generator, *, n_train: int = 100, n_test: int = 100,
                      noise: float = 0.08, kernel_width: float = 0.15, rho: float = 0.1,
                      log_tol: float = 1e-4, **fit_options) -> MixtureExperiment:
@@ -587,9 +577,7 @@ def moons_experiment(rng: np.random.Generator, *, n_train: int = 100, n_test: in
     noise = check_positive(noise, "noise")
     points, labels = make_moons(n_train + n_test, noise=noise,
                                 random_state=int(rng.integers(2**31 - 1)))
-    order = rng.permutation(points.shape[0])
-    train, test = points[order[:n_train]], points[order[n_train:]]
-    train_labels, test_labels = labels[order[:n_train]], labels[order[n_train:]]
+    (train, train_labels), (test, test_labels) = _shuffled_split(points, labels, n_train, rng)
     manifold = LearnedManifold(LocalDiagonalMetric(train, kernel_width, rho), log_tol=log_tol)
     options = dict(n_iter=10, step_mean=0.5, step_cov=0.2, n_samples=300)
     options.update(fit_options)
@@ -636,9 +624,7 @@ def sphere_experiment(rng: np.random.Generator, *, n_train: int = 200, n_test: i
     draws = [sample_sphere_land(int(c), m, s, rng) for c, m, s in zip(counts, SPHERE_MEANS, SPHERE_COVS)]
     points = np.concatenate([d.points for d in draws])
     labels = np.repeat([0, 1], counts)
-    order = rng.permutation(points.shape[0])
-    train, test = points[order[:n_train]], points[order[n_train:]]
-    train_labels, test_labels = labels[order[:n_train]], labels[order[n_train:]]
+    (train, train_labels), (test, test_labels) = _shuffled_split(points, labels, n_train, rng)
     options = dict(n_iter=20, step_mean=0.5, step_cov=0.5, n_samples=500)
     options.update(fit_options)
     tic = time.perf_counter()

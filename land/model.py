@@ -63,10 +63,10 @@ def _check_mean(manifold, mean, name="mean"):
     return mean
 
 
-def _check_data(manifold, data):
-    data = manifold.check_points(data, "data")
+def _check_data(manifold, data, name="data"):
+    data = manifold.check_points(data, name)
     if data.ndim != 2:
-        raise ValueError(f"data: expected shape (N, {manifold.ambient_dim}), got {data.shape}")
+        raise ValueError(f"{name}: expected shape (N, {manifold.ambient_dim}), got {data.shape}")
     return data
 
 
