@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -15,7 +15,18 @@ class GeodesicSolverError(RuntimeError):
     The ``solve_exp``/``solve_log`` methods never raise for a failed solve;
     they return a :class:`GeodesicResult` whose ``converged`` flags say which
     solves failed, so that callers can count and handle them explicitly.
+
+    Attributes
+    ----------
+    result : GeodesicResult or None
+        The whole batch's outcome when the error comes from a batch solve:
+        ``error.result.value[error.result.converged]`` are the solves that did
+        converge, so a caller need not solve them again.
     """
+
+    def __init__(self, message: str, result: "GeodesicResult | None" = None):
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass(frozen=True)
@@ -33,11 +44,15 @@ class GeodesicResult:
     residual : ndarray, shape=[n] or []
         For Log, the Euclidean distance ``|Exp(base, value) - point|``; for
         Exp, an estimate of the end point error (zero for closed forms).
+    info : dict
+        Solver statistics (for example right-hand-side evaluations, Newton
+        iterations and why each failed solve stopped); empty for closed forms.
     """
 
     value: np.ndarray
     converged: np.ndarray
     residual: np.ndarray
+    info: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_failed(self) -> int:
@@ -49,7 +64,8 @@ class GeodesicResult:
         if self.n_failed:
             raise GeodesicSolverError(
                 f"{what}: {self.n_failed} of {np.size(self.converged)} geodesic solves did not "
-                f"converge (largest residual {np.max(self.residual):.3g}); use the solve_* "
-                "method to inspect the converged flags"
+                f"converge (largest residual {np.max(self.residual):.3g}); the error's "
+                "`result` holds the whole batch, converged flags included",
+                result=self,
             )
         return self.value

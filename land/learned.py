@@ -1,12 +1,13 @@
 """A Riemannian manifold R^D whose metric is learned from data.
 
 Exp integrates the geodesic ODE of a diagonal metric; Log solves the two-point
-boundary value problem. Both work on whole batches: Exp with a vectorised
-Dormand-Prince integrator that controls each geodesic's error separately, Log
-by Newton shooting on the batch (Jacobians by finite differences of the
-batched Exp). Logs that shooting cannot solve are retried one by one with
-:func:`scipy.integrate.solve_bvp` followed by shooting. Every solve reports
-whether it converged and how far off it is.
+boundary value problem by Newton shooting. Both run in compiled kernels
+(:mod:`land._kernels`) over whole batches in parallel, in the metric's
+standardised coordinates, so that shifting or rescaling the problem does not
+change the answers. Newton shooting uses the exact Jacobian of Exp from the
+variational equations; each Log is solved from several starts and the
+shortest converged geodesic is kept. Every solve reports whether it
+converged and how far off it is.
 """
 
 from __future__ import annotations
@@ -17,61 +18,59 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from land._dopri import METHODS, integrate_batch
+from land import _kernels
 from land._validation import check_points, check_positive, check_positive_int
 from land.geodesic import GeodesicResult, GeodesicSolverError
-from land.metric import LocalDiagonalMetric
+from land.metric import GlobalDiagonalMetric, LocalDiagonalMetric
 
-__all__ = ["LearnedManifold"]
+__all__ = ["LearnedManifold", "LOG_STARTS"]
 
+#: The starts a Log may be solved from (see :meth:`LearnedManifold.solve_log`).
+LOG_STARTS = ("warm", "graph", "chord")
 
 class LearnedManifold:
-    """R^D with the metric ``metric`` (e.g. :class:`~land.LocalDiagonalMetric`).
+    """R^D with a diagonal metric, e.g. the LAND metric :class:`~land.LocalDiagonalMetric`.
 
     Parameters
     ----------
-    metric : LocalDiagonalMetric
-        Anything with ``dim`` and ``metric_and_jacobian(points)`` returning
-        the metric diagonal ``(n, D)`` and its Jacobian ``(n, D, D)``.
+    metric : LocalDiagonalMetric or GlobalDiagonalMetric
     rtol, atol : float
-        Tolerances of the batched Exp integrator. The defaults keep end
-        points well within 1e-5 of a DOP853 solve at rtol 1e-12 (median error
-        ~3e-8, max ~1e-6 on the report's data, N = 1000, kernel width 0.15;
-        more accurate than the report's solve_ivp RK45 at rtol 1e-6; see
-        ``benchmarks/geodesics.py``).
-    method : {"DOP853", "RK45"}
-        Runge-Kutta pair of the batched integrator. The 8th-order DOP853
-        takes about 40 % fewer metric evaluations than RK45 at this accuracy.
-    bvp_tol : float
-        Tolerance handed to ``solve_bvp`` when a Log is retried with it.
+        Tolerances of the Exp integrator (DOP853, scipy's error norm), with
+        ``atol`` in units of the metric's length scale (the kernel width).
+        The defaults keep end points within 1e-6 of a DOP853 solve at rtol
+        1e-12 on the report's data (see ``benchmarks/geodesics.py``).
     log_tol : float
         A Log counts as converged only if ``|Exp(base, Log(base, x)) - x|``
-        is below this (Euclidean) tolerance, measured with the integrator
-        above; Newton shooting runs until it is.
+        is below ``log_tol`` times the metric's length scale, measured with
+        an integrator 100 times tighter than ``rtol``/``atol``.
     max_newton : int
-        Most Newton shooting steps per Log attempt.
+        Most Newton steps per Log and start.
+    bvp_tol : float
+        Tolerance of the ``solve_bvp`` fallback for Logs that no start solves.
 
     Notes
     -----
     For a diagonal metric ``M = diag(m)`` the geodesic equation reads
     ``x'' = (J^T (x' * x') / 2 - x' * (J x')) / m`` with ``J = dm/dx``.
+    Distances, tolerances and the integrator's step control are computed in
+    coordinates ``z = (x - centre) / length_scale`` of the metric.
     """
 
-    def __init__(self, metric: LocalDiagonalMetric, *, rtol: float = 1e-6, atol: float = 1e-8,
-                 bvp_tol: float = 1e-6, log_tol: float = 1e-7, max_newton: int = 20,
-                 method: str = "DOP853"):
-        if not hasattr(metric, "metric_and_jacobian"):
-            raise TypeError(f"metric: expected a LocalDiagonalMetric, got {type(metric).__name__}")
+    def __init__(self, metric, *, rtol: float = 1e-6, atol: float = 1e-8, log_tol: float = 1e-6,
+                 max_newton: int = 20, bvp_tol: float = 1e-6, max_steps: int = 5000):
+        if not isinstance(metric, (LocalDiagonalMetric, GlobalDiagonalMetric)):
+            raise TypeError("metric: expected a LocalDiagonalMetric or GlobalDiagonalMetric, got "
+                            f"{type(metric).__name__}")
         self.metric = metric
         self.dim = self.ambient_dim = metric.dim
         self.rtol = check_positive(rtol, "rtol")
         self.atol = check_positive(atol, "atol")
-        self.bvp_tol = check_positive(bvp_tol, "bvp_tol")
         self.log_tol = check_positive(log_tol, "log_tol")
+        self.bvp_tol = check_positive(bvp_tol, "bvp_tol")
         self.max_newton = check_positive_int(max_newton, "max_newton")
-        if method not in METHODS:
-            raise ValueError(f"method: expected one of {sorted(METHODS)}, got {method!r}")
-        self.method = method
+        self.max_steps = check_positive_int(max_steps, "max_steps")
+        self._centre = metric.centre
+        self._scale = metric.length_scale
 
     def __repr__(self) -> str:
         return f"LearnedManifold({self.metric!r})"
@@ -80,6 +79,16 @@ class LearnedManifold:
     def check_points(self, points, name: str = "points") -> np.ndarray:
         """Return ``points`` as a finite array of shape ``(D,)`` or ``(n, D)``."""
         return check_points(points, name, self.dim)
+
+    def _check_base(self, base_point, name: str = "base_point") -> np.ndarray:
+        base_point = self.check_points(base_point, name)
+        if base_point.ndim != 1:
+            raise ValueError(f"{name}: expected a single point of shape ({self.dim},), "
+                             f"got {base_point.shape}")
+        return base_point
+
+    def _to_standard(self, points) -> np.ndarray:
+        return (np.asarray(points) - self._centre) / self._scale
 
     # -------------------------------------------------------------- the ODEs
     def geodesic_acceleration(self, points, velocities) -> np.ndarray:
@@ -98,177 +107,103 @@ class LearnedManifold:
         return (vec_w * ju + vec_u * jw - cross) / (2.0 * diagonal)
 
     def _integrate(self, base_point, tangent_vec, frame=None):
-        """Integrate one geodesic over t in [0, 1], optionally transporting ``frame`` (D, k)."""
-        dim = self.dim
+        """Integrate one geodesic over t in [0, 1], optionally transporting ``frame`` (D, k).
+
+        Runs in standardised coordinates (tangent vectors scale like
+        velocities), with scipy's DOP853 at tight tolerances: one geodesic per
+        mean step of a fit, so accuracy costs next to nothing.
+        """
+        dim, scale = self.dim, self._scale
         n_frame = 0 if frame is None else frame.shape[1]
+        zt, rho, kind, diag = self.metric._kernel_spec
 
         def rhs(_, state):
-            x, v = state[:dim], state[dim:2 * dim]
+            z, v = state[:dim], state[dim:2 * dim]
+            m, jac, _ = _kernels.metric_terms_batch(zt, rho, kind, diag, z[None], 1)
+            m, jac = m[0], jac[0]
+            jv = jac @ v
             out = np.empty_like(state)
             out[:dim] = v
-            out[dim:2 * dim] = self.geodesic_acceleration(x, v)
+            out[dim:2 * dim] = (0.5 * jac.T @ (v * v) - v * jv) / m
             if n_frame:
                 cols = state[2 * dim:].reshape(n_frame, dim)
-                out[2 * dim:] = -self.christoffel(np.broadcast_to(x, cols.shape),
-                                                  np.broadcast_to(v, cols.shape), cols).ravel()
+                jc = cols @ jac.T
+                cross = (cols * v) @ jac
+                out[2 * dim:] = -((cols * jv + v * jc - cross) / (2.0 * m)).ravel()
             return out
 
-        start = np.concatenate([base_point, tangent_vec] + ([frame.T.ravel()] if n_frame else []))
-        # One geodesic (a mean step of a fit): tight tolerances cost next to nothing.
+        start = np.concatenate([self._to_standard(base_point), tangent_vec / scale]
+                               + ([(frame.T / scale).ravel()] if n_frame else []))
         sol = solve_ivp(rhs, (0.0, 1.0), start, method="DOP853", rtol=1e-10, atol=1e-12)
         end = sol.y[:, -1]
-        transported = end[2 * dim:].reshape(n_frame, dim).T if n_frame else None
-        return end[:dim], transported, bool(sol.success)
+        transported = end[2 * dim:].reshape(n_frame, dim).T * scale if n_frame else None
+        return self._centre + scale * end[:dim], transported, bool(sol.success)
 
     # ---------------------------------------------------------------- geometry
-    def _exp_batch(self, base_points, vecs, loosen=1.0):
-        """Batched Exp from per-geodesic base points ``(B, D)``; returns (ends, success).
-
-        ``loosen`` (a number, or one per geodesic) scales both tolerances: Log takes its early Newton steps at
-        100 times looser tolerances and verifies its answers at 10 times
-        tighter ones, so that a converged Log's residual holds against an
-        accurate reference too, not only against this integrator.
-        """
-        dim = self.dim
-
-        def rhs(state):
-            x, v = state[:, :dim], state[:, dim:]
-            return np.concatenate([v, self.geodesic_acceleration(x, v)], axis=1)
-
-        start = np.concatenate([np.broadcast_to(base_points, vecs.shape), vecs], axis=1)
-        end, success, _ = integrate_batch(rhs, start, rtol=self.rtol * loosen,
-                                          atol=self.atol * loosen, method=self.method)
-        return end[:, :dim], success
+    def _exp_states(self, base_points, vecs, *, variational=False, loosen=1.0):
+        """Compiled batched Exp in standardised units: (states, success, n_rhs)."""
+        zt, rho, kind, diag = self.metric._kernel_spec
+        z0 = np.ascontiguousarray(np.broadcast_to(self._to_standard(base_points), vecs.shape))
+        return _kernels.exp_batch(zt, rho, kind, diag, z0, np.ascontiguousarray(vecs / self._scale),
+                                  variational, self.rtol * loosen, self.atol * loosen,
+                                  self.max_steps, *_kernels.TABLEAU)
 
     def solve_exp(self, base_point, tangent_vecs) -> GeodesicResult:
-        """Exp for each tangent vector by integrating the geodesic ODE (all at once).
+        """Exp of each tangent vector by integrating the geodesic ODE (all at once, in parallel).
 
-        ``residual`` is 0 for converged solves (the integrator's error control
-        holds each end point to ``rtol``/``atol``) and inf for failed ones.
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+        tangent_vecs : array-like, shape=[D] or [n, D]
+
+        Returns
+        -------
+        GeodesicResult
+            ``residual`` is 0 for converged solves (the integrator's error
+            control holds each end point to ``rtol``/``atol``) and inf for
+            failed ones; ``info["n_rhs"]`` counts right-hand-side evaluations.
         """
-        base_point = self.check_points(base_point, "base_point")
+        base_point = self._check_base(base_point)
         vecs = self.check_points(tangent_vecs, "tangent_vecs")
         flat = np.atleast_2d(vecs)
-        ends, converged = self._exp_batch(base_point, flat)
+        states, converged, n_rhs = self._exp_states(base_point, flat)
+        ends = self._centre + self._scale * states[:, :self.dim]
         residual = np.where(converged, 0.0, np.inf)
+        info = {"n_rhs": n_rhs}
         if vecs.ndim == 1:
-            return GeodesicResult(ends[0], converged[0], residual[0])
-        return GeodesicResult(ends, converged, residual)
+            return GeodesicResult(ends[0], converged[0], residual[0], info)
+        return GeodesicResult(ends, converged, residual, info)
 
     def exp(self, base_point, tangent_vecs) -> np.ndarray:
         """Exponential map; raises :class:`~land.GeodesicSolverError` if a solve fails."""
         return self.solve_exp(base_point, tangent_vecs).unwrap("exp")
 
-    def _shoot_batch(self, base_point, targets, velocities):
-        """Damped Newton shooting on ``Exp(base, v) = target`` for a whole batch.
+    def exp_jacobian(self, base_point, tangent_vecs):
+        """End points and Jacobians ``dExp_base(v)/dv`` from the variational equations.
 
-        Every geodesic advances by one action per round, and all of a round's
-        integrations run in ONE batched Exp call (each geodesic with its own
-        tolerance), so the number of sequential integrator calls is the
-        number of rounds, not rounds times geodesics. A geodesic's actions:
-
-        * evaluate its current velocity (at the start, and again at full
-          accuracy once it reaches the coarse tolerance);
-        * differentiate: ``D`` forward-difference probes give ``d Exp / d v``;
-        * try a Newton step (halved up to six times while it does not reduce
-          the residual).
-
-        The Jacobian is reused while each step cuts the residual at least
-        fourfold, and recomputed otherwise. Work starts at coarse tolerances
-        (100 times looser) down to a residual of ``1e3 * log_tol``, then
-        continues at 10 times tighter ones down to ``log_tol``, so a converged
-        Log's residual also holds against an accurate reference. A geodesic
-        stops when it converges, when a fresh Jacobian cannot reduce its
-        residual, or after ``3 * max_newton`` rounds.
-        Returns (velocities, residuals); residuals of converged geodesics are
-        measured at full accuracy.
+        Returns
+        -------
+        ends : ndarray, shape=[n, D]
+        jacobians : ndarray, shape=[n, D, D]
+            ``J[i, a, b] = d Exp(v_i)_a / d v_b`` (ambient units; the
+            standardisation cancels).
+        converged : ndarray of bool, shape=[n]
         """
+        base_point = self._check_base(base_point)
+        flat = np.atleast_2d(self.check_points(tangent_vecs, "tangent_vecs"))
+        states, converged, _ = self._exp_states(base_point, flat, variational=True)
         dim = self.dim
-        n_batch = len(velocities)
-        loosen_at = np.array([100.0, 0.1])          # level 0: coarse, level 1: fine
-        tol_at = np.array([1e3 * self.log_tol, self.log_tol])
-        fd_at = np.array([1e-4, 1e-6])
-        vel = np.array(velocities, dtype=float, copy=True)
-        level = np.zeros(n_batch, int)
-        residual = np.full(n_batch, np.inf)
-        end = np.zeros_like(vel)
-        evaluated = np.zeros(n_batch, bool)
-        jac = np.full((n_batch, dim, dim), np.nan)
-        fresh = np.zeros(n_batch, bool)
-        direction = np.zeros_like(vel)
-        scale = np.ones(n_batch)
-        active = np.ones(n_batch, bool)
+        ends = self._centre + self._scale * states[:, :dim]
+        return ends, states[:, 2 * dim:2 * dim + dim * dim].reshape(-1, dim, dim), converged
 
-        def aim(rows):
-            """Newton direction from the stored Jacobians; geodesics without a usable one get none."""
-            usable = np.isfinite(jac[rows]).all(axis=(1, 2))
-            usable[usable] = np.abs(np.linalg.det(jac[rows[usable]])) > 1e-300
-            good = rows[usable]
-            direction[good] = np.linalg.solve(jac[good], (targets[good] - end[good])[..., None])[..., 0]
-            scale[good] = 1.0
-            return rows[~usable]
-
-        for _ in range(3 * self.max_newton):
-            rows = np.flatnonzero(active)
-            if rows.size == 0:
-                break
-            to_eval = rows[~evaluated[rows]]
-            ready = rows[evaluated[rows]]
-            to_diff = ready[np.isnan(jac[ready]).any(axis=(1, 2))]
-            to_try = np.setdiff1d(ready, to_diff, assume_unique=True)
-            trial = vel[to_try] + scale[to_try, None] * direction[to_try]
-            step_fd = fd_at[level[to_diff]] * np.maximum(1.0, np.linalg.norm(vel[to_diff], axis=1))
-            probes = (vel[to_diff][:, None, :] + step_fd[:, None, None] * np.eye(dim)).reshape(-1, dim)
-            loosen = np.concatenate([loosen_at[level[to_eval]], loosen_at[level[to_try]],
-                                     np.repeat(loosen_at[level[to_diff]], dim)])
-            ends, ok = self._exp_batch(base_point, np.concatenate([vel[to_eval], trial, probes]),
-                                       loosen)
-            n_eval, n_try = to_eval.size, to_try.size
-            gaps = np.where(ok, np.linalg.norm(ends - np.concatenate(
-                [targets[to_eval], targets[to_try], np.repeat(targets[to_diff], dim, axis=0)]), axis=1), np.inf)
-
-            # Evaluations: record, and aim with the Jacobian we may already have.
-            residual[to_eval], end[to_eval] = gaps[:n_eval], ends[:n_eval]
-            evaluated[to_eval] = True
-            active[to_eval[~np.isfinite(gaps[:n_eval])]] = False
-            updated = [to_eval]
-            aim(to_eval[np.isfinite(jac[to_eval]).all(axis=(1, 2))])
-
-            # Probes: a fresh Jacobian, then a full Newton step next round.
-            if to_diff.size:
-                probe_ends = ends[n_eval + n_try:].reshape(-1, dim, dim)
-                probe_ok = ok[n_eval + n_try:].reshape(-1, dim).all(axis=1)
-                new_jac = np.swapaxes((probe_ends - end[to_diff][:, None, :]) / step_fd[:, None, None], 1, 2)
-                new_jac[~probe_ok] = np.nan
-                jac[to_diff], fresh[to_diff] = new_jac, True
-                active[aim(to_diff)] = False
-
-            # Trials: accept if the residual drops; keep the Jacobian if it dropped fourfold.
-            if to_try.size:
-                trial_gap = gaps[n_eval:n_eval + n_try]
-                better = trial_gap < residual[to_try]
-                taken = to_try[better]
-                ratio = trial_gap[better] / residual[taken]
-                vel[taken], residual[taken], end[taken] = trial[better], trial_gap[better], ends[n_eval:n_eval + n_try][better]
-                fresh[taken] = False
-                jac[taken[ratio > 0.25]] = np.nan
-                aim(taken[ratio <= 0.25])
-                updated.append(taken)
-                missed = to_try[~better]
-                scale[missed] *= 0.5
-                exhausted = missed[scale[missed] < 1.0 / 64]
-                active[exhausted[fresh[exhausted]]] = False     # a fresh Jacobian that cannot help
-                jac[exhausted[~fresh[exhausted]]] = np.nan      # a stale one: refresh it
-
-            # Level changes: coarse -> fine (re-evaluate there), fine -> done.
-            changed = np.concatenate(updated)
-            changed = changed[active[changed] & (residual[changed] < tol_at[level[changed]])]
-            done = changed[level[changed] == 1]
-            active[done] = False
-            promote = changed[level[changed] == 0]
-            level[promote], evaluated[promote] = 1, False
-        # Anything that never reached the fine level has no full-accuracy residual below tol.
-        return vel, np.where(level == 1, residual, np.maximum(residual, tol_at[0]))
+    def _shoot(self, base_point, targets, starts):
+        """Compiled Newton shooting in standardised units from ambient ``starts``."""
+        zt, rho, kind, diag = self.metric._kernel_spec
+        return _kernels.shoot_batch(
+            zt, rho, kind, diag, self._to_standard(base_point),
+            np.ascontiguousarray(self._to_standard(targets)),
+            np.ascontiguousarray(starts / self._scale), self.log_tol, self.rtol, self.atol,
+            self.rtol / 100, self.atol / 100, self.max_newton, self.max_steps, *_kernels.TABLEAU)
 
     def _bvp_starts(self, base_point, targets, paths):
         """Initial velocities from ``solve_bvp``, one point at a time (NaN rows where it fails).
@@ -339,14 +274,49 @@ class LearnedManifold:
             paths[i] = np.stack([np.interp(where, arc, path[:, d]) for d in range(path.shape[1])], axis=1)
         return paths
 
+    def _continue(self, base_point, targets, paths, fractions=(0.25, 0.5, 0.75)):
+        """Logs by continuation: shoot to points along each graph path, then to the target.
+
+        Newton shooting converges when its start is close; a far target in a
+        curved region can leave it in a local minimum of the residual. Each
+        stage aims at the path point at the next fraction of its arc length,
+        starting from the previous stage's velocity stretched by the ratio of
+        the fractions. Returns ``(velocities, residuals)`` in standardised
+        units (residual inf where there is no path or a stage fails).
+        """
+        velocities = np.zeros_like(targets)
+        residuals = np.full(len(targets), np.inf)
+        rows = np.array([i for i, path in enumerate(paths) if path is not None], dtype=int)
+        if not rows.size:
+            return velocities, residuals
+        curves = np.stack([paths[i] for i in rows])                 # (b, n_nodes, D)
+        arc = np.concatenate([np.zeros((len(rows), 1)), np.cumsum(
+            np.linalg.norm(np.diff(curves, axis=1), axis=2), axis=1)], axis=1)
+        previous, vel = 0.0, None
+        for fraction in (*fractions, 1.0):
+            if fraction < 1.0:
+                stage = np.stack([[np.interp(fraction * a[-1], a, c[:, d]) for d in range(self.dim)]
+                                  for a, c in zip(arc, curves)])
+            else:
+                stage = targets[rows]
+            start = stage - base_point if vel is None else vel * (self._scale * fraction / previous)
+            vel, res = self._shoot(base_point, stage, start)[:2]
+            alive = res < self.log_tol
+            rows, vel, arc, curves = rows[alive], vel[alive], arc[alive], curves[alive]
+            if not rows.size:
+                return velocities, residuals
+            previous = fraction
+        velocities[rows], residuals[rows] = vel, res[alive]
+        return velocities, residuals
+
     def _graph_starts(self, base_point, targets, paths):
-        """Initial velocities along the graph paths (the chord where there is none).
+        """Initial velocities along the graph paths (NaN rows where there is none).
 
         We aim at the path point a third of the way along (past the first,
         noisiest hop) and give the velocity the path's length.
         """
-        starts = targets - base_point
-        for i, path in enumerate(paths):
+        starts = np.full_like(targets, np.nan)
+        for i, path in enumerate(paths or ()):
             if path is None:
                 continue
             arc = np.sum(np.linalg.norm(np.diff(path, axis=0), axis=1))
@@ -356,62 +326,140 @@ class LearnedManifold:
                 starts[i] = direction / norm * arc
         return starts
 
-    def solve_log(self, base_point, points, *, initial_velocities=None) -> GeodesicResult:
-        """Log for each point by batched Newton shooting.
+    def solve_log(self, base_point, points, *, initial_velocities=None,
+                  starts=LOG_STARTS) -> GeodesicResult:
+        """Log of each point by Newton shooting from several starts; the shortest geodesic wins.
 
-        Shooting starts from ``initial_velocities`` when given (a warm start,
-        e.g. the previous iteration's Logs), else from a shortest path through
-        a neighbour graph of the data (see :meth:`_graph_paths`). Points it
-        does not solve are retried from the straight chord, then with
-        ``solve_bvp`` started on the graph path, followed by shooting. A Log is reported converged only
-        when ``|Exp(base, v) - x|`` is below ``log_tol``; otherwise ``value``
-        holds the best iterate, ``converged`` is False and ``residual`` says
-        how far off it is.
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+        points : array-like, shape=[D] or [n, D]
+        initial_velocities : array-like, shape like ``points``, optional
+            Warm starts (e.g. the previous iteration's Logs).
+        starts : sequence of {"warm", "graph", "chord"}
+            Which starts to shoot from: the warm start (when given), the
+            shortest path through a neighbour graph of the data
+            (:meth:`_graph_paths`) and the straight chord. Starts within 5 %
+            of one already taken are skipped. Among the starts whose Newton
+            iteration converges, the geodesic of least length
+            ``sqrt(v^T M(base) v)`` is returned: the LAND's distance is the
+            shortest one, and shooting can converge to longer geodesics.
+            Points that no start solves are retried with ``solve_bvp``
+            started on the graph path, followed by shooting.
+
+        Returns
+        -------
+        GeodesicResult
+            ``value`` holds the initial velocities (the best iterate where
+            no start converged, with ``converged`` False), ``residual`` the
+            end-point miss measured with an integrator 100 times tighter than
+            ``rtol``, and ``info`` the number of converged starts per point,
+            the start chosen, Newton iterations and right-hand-side counts.
         """
-        base_point = self.check_points(base_point, "base_point")
+        base_point = self._check_base(base_point)
         targets = self.check_points(points, "points")
         flat = np.atleast_2d(targets)
-        chords = flat - base_point
-        paths = None
+        n_points = flat.shape[0]
+        unknown = set(starts) - set(LOG_STARTS)
+        if unknown or not len(starts):
+            raise ValueError(f"starts: expected a non-empty subset of {LOG_STARTS}, got {starts!r}")
+        candidates = []
         if initial_velocities is not None:
-            starts = np.atleast_2d(self.check_points(initial_velocities, "initial_velocities"))
-            if starts.shape != flat.shape:
-                raise ValueError(f"initial_velocities: expected shape {flat.shape}, got {starts.shape}")
-        else:
+            warm = np.atleast_2d(self.check_points(initial_velocities, "initial_velocities"))
+            if warm.shape != flat.shape:
+                raise ValueError(f"initial_velocities: expected shape {flat.shape}, got {warm.shape}")
+            if "warm" in starts:
+                candidates.append(("warm", warm))
+        paths = None
+        if "graph" in starts or not candidates:
             paths = self._graph_paths(base_point, flat)
-            starts = chords if paths is None else self._graph_starts(base_point, flat, paths)
-        velocities, residuals = self._shoot_batch(base_point, flat, starts)
-        retry = np.flatnonzero(~(residuals < self.log_tol))
+            candidates.append(("graph", self._graph_starts(base_point, flat, paths)))
+        if "chord" in starts or not np.isfinite(candidates[-1][1]).all():
+            candidates.append(("chord", flat - base_point))
+        # One batched shooting call over every (point, start) pair worth trying.
+        rows, cols, vecs = [], [], []
+        taken = [[] for _ in range(n_points)]
+        for col, (_, vel) in enumerate(candidates):
+            for i in range(n_points):
+                v = vel[i]
+                if not np.isfinite(v).all():
+                    continue
+                if any(np.linalg.norm(v - u) <= 0.05 * max(np.linalg.norm(u), 1e-12 * self._scale)
+                       for u in taken[i]):
+                    continue
+                taken[i].append(v)
+                rows.append(i)
+                cols.append(col)
+                vecs.append(v)
+        rows, cols = np.array(rows), np.array(cols)
+        vel, res, status, n_iter, n_rhs = self._shoot(base_point, flat[rows], np.array(vecs))
+        tol = self.log_tol
+        ok = res < tol
+        base_m = self.metric.metric_diagonal(base_point)
+        length = np.sqrt(np.sum(base_m * (self._scale * vel) ** 2, axis=1))
+        # Per point: shortest converged solution, else the smallest residual.
+        velocities = np.zeros_like(flat)
+        residuals = np.full(n_points, np.inf)
+        chosen = np.full(n_points, -1)
+        n_converged = np.bincount(rows[ok], minlength=n_points)
+        score = np.where(ok, length, np.inf)
+        for k in np.lexsort((res, score)):
+            i = rows[k]
+            if chosen[i] < 0:
+                chosen[i] = k
+        velocities = self._scale * vel[chosen]
+        residuals = res[chosen]
+        picked = np.array([candidates[c][0] for c in cols[chosen]], dtype=object)
+        def keep(rows, vel2, res2, how):
+            better = res2 < residuals[rows]
+            velocities[rows[better]] = self._scale * vel2[better]
+            residuals[rows[better]] = res2[better]
+            picked[rows[better]] = how
+            n_converged[rows] += res2 < tol
+
+        # Points no start solved: continuation along the graph path, then solve_bvp.
+        retry = np.flatnonzero(~(residuals < tol))
         if retry.size:
             if paths is None:
-                paths = self._graph_paths(base_point, flat[retry])
-            else:
-                paths = [paths[i] for i in retry]
-            starts = self._bvp_starts(base_point, flat[retry], paths)
-            solved = np.isfinite(starts).all(axis=1)
+                paths = self._graph_paths(base_point, flat)
+            if paths is not None:
+                keep(retry, *self._continue(base_point, flat[retry], [paths[i] for i in retry]),
+                     "continuation")
+        retry = np.flatnonzero(~(residuals < tol))
+        if retry.size:
+            bvp = self._bvp_starts(base_point, flat[retry], None if paths is None else [paths[i] for i in retry])
+            solved = np.isfinite(bvp).all(axis=1)
             if solved.any():
                 rows = retry[solved]
-                vel, res = self._shoot_batch(base_point, flat[rows], starts[solved])
-                better = res < residuals[rows]
-                velocities[rows[better]], residuals[rows[better]] = vel[better], res[better]
-        converged = residuals < self.log_tol
+                vel2, res2 = self._shoot(base_point, flat[rows], bvp[solved])[:2]
+                keep(rows, vel2, res2, "bvp")
+        converged = residuals < tol
+        info = {"n_converged_starts": n_converged, "start": picked,
+                "status": np.array([_kernels.STATUS[int(status[k])] for k in chosen], dtype=object),
+                "n_newton": n_iter, "n_rhs": n_rhs, "n_shots": rows.size}
+        residuals = residuals * self._scale
         if targets.ndim == 1:
-            return GeodesicResult(velocities[0], converged[0], residuals[0])
-        return GeodesicResult(velocities, converged, residuals)
+            return GeodesicResult(velocities[0], converged[0], residuals[0], info)
+        return GeodesicResult(velocities, converged, residuals, info)
 
     def log(self, base_point, points) -> np.ndarray:
-        """Logarithm map; raises :class:`~land.GeodesicSolverError` if a solve fails."""
+        """Logarithm map; raises :class:`~land.GeodesicSolverError` if a solve fails.
+
+        The error's ``result`` attribute holds the whole batch's
+        :class:`~land.GeodesicResult`, so the converged Logs can be used
+        without solving them again.
+        """
         return self.solve_log(base_point, points).unwrap("log")
 
     def dist(self, base_point, points) -> np.ndarray:
         """Geodesic distance ``sqrt(v^T M(base) v)`` with ``v = Log(base, x)``."""
-        base_point = self.check_points(base_point, "base_point")
+        base_point = self._check_base(base_point)
         vecs = self.log(base_point, points)
         return np.sqrt(np.einsum("...d,d,...d->...", vecs, self.metric.metric_diagonal(base_point), vecs))
 
     def frame(self, base_point) -> np.ndarray:
         """Orthonormal frame of the metric at ``base_point``: ``diag(M^{-1/2})``, shape (D, D)."""
-        base_point = self.check_points(base_point, "base_point")
+        base_point = self._check_base(base_point)
         return np.diag(1.0 / np.sqrt(self.metric.metric_diagonal(base_point)))
 
     def coordinates(self, base_point, frame, tangent_vecs) -> np.ndarray:
@@ -426,7 +474,7 @@ class LearnedManifold:
         ``exp(base_point, tangent_vec)``, which removes the integrator's small
         drift and makes the frame orthonormal exactly where a fit moves its mean.
         """
-        base_point = self.check_points(base_point, "base_point")
+        base_point = self._check_base(base_point)
         vec = self.check_points(tangent_vec, "tangent_vec")
         _, moved, ok = self._integrate(base_point, vec, np.asarray(frame, dtype=float))
         if not ok:
@@ -437,20 +485,35 @@ class LearnedManifold:
         return moved @ np.linalg.inv(np.linalg.cholesky(gram)).T
 
     # ------------------------------------------------------------ the density
-    def solve_volume_density(self, base_point, frame, tangent_coords) -> GeodesicResult:
-        """The LAND paper's volume term ``m = sqrt(|M(Exp(v))| / |M(base)|)``.
+    def solve_volume_density(self, base_point, frame, tangent_coords, *,
+                             exp_jacobian: bool = False) -> GeodesicResult:
+        """Volume term of the LAND constant at ``Exp_mu(F u)`` for each coordinate vector ``u``.
 
-        The paper takes the Riemannian measure at ``Exp_mu(v)`` relative to
-        the tangent coordinates and leaves out the Jacobian of Exp; we follow
-        it here (the division by ``|M(base)|`` converts from Euclidean to
-        orthonormal tangent coordinates and makes ``m = 1`` at ``v = 0``).
+        With ``exp_jacobian=False`` (the LAND paper's choice, the default)
+        ``m = sqrt(|M(Exp(v))| / |M(base)|)``: the Riemannian measure at the
+        end point relative to orthonormal tangent coordinates, without the
+        Jacobian of Exp. With ``exp_jacobian=True`` the change of variables
+        is exact, ``m = sqrt(|M(Exp(v))| / |M(base)|) |det dExp(v)/dv|``,
+        with ``dExp/dv`` from the variational equations; that is the density
+        that makes ``C`` the integral of the unnormalised LAND over the
+        manifold (as long as Exp is injective on the draws' support).
         """
+        base_point = self._check_base(base_point)
         coords = np.atleast_2d(np.asarray(tangent_coords, dtype=float))
-        ends = self.solve_exp(base_point, coords @ np.asarray(frame).T)
-        log_det = np.sum(np.log(self.metric.metric_diagonal(np.atleast_2d(ends.value))), axis=-1)
+        vecs = coords @ np.asarray(frame).T
+        if exp_jacobian:
+            ends, jacobians, converged = self.exp_jacobian(base_point, vecs)
+        else:
+            result = self.solve_exp(base_point, vecs)
+            ends, converged = np.atleast_2d(result.value), np.atleast_1d(result.converged)
+        safe = np.where(converged[:, None], ends, base_point)
+        log_det = np.sum(np.log(self.metric.metric_diagonal(safe)), axis=-1)
         log_det_base = np.sum(np.log(self.metric.metric_diagonal(base_point)))
-        values = np.where(ends.converged, np.exp(0.5 * (log_det - log_det_base)), 0.0)
-        return GeodesicResult(values, ends.converged, ends.residual)
+        values = np.exp(0.5 * (log_det - log_det_base))
+        if exp_jacobian:
+            values = values * np.abs(np.linalg.det(np.where(converged[:, None, None], jacobians, 0.0)))
+        values = np.where(converged, values, 0.0)
+        return GeodesicResult(values, converged, np.where(converged, 0.0, np.inf))
 
     def log_jacobian(self, base_point, frame, log_coords) -> np.ndarray:
         """Derivative of Log coordinates with respect to the base point: ``-I``.

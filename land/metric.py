@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from land import _kernels
 from land._validation import as_float_array, check_points, check_positive
 
 __all__ = ["GlobalDiagonalMetric", "LocalDiagonalMetric"]
@@ -25,37 +26,25 @@ __all__ = ["GlobalDiagonalMetric", "LocalDiagonalMetric"]
 _CHUNK_ELEMENTS = 65_536
 
 
-class LocalDiagonalMetric:
-    """Diagonal local-covariance metric of the LAND paper (report section 2).
+class _DiagonalMetric:
+    """Evaluation shared by the diagonal metrics, through the compiled kernel.
 
-    Parameters
-    ----------
-    data : array-like, shape=[N, D]
-        The points that shape the metric.
-    kernel_width : float
-        Width ``sigma`` of the Gaussian weights, in data units (> 0).
-    rho : float
-        Regulariser added to every local variance (> 0); bounds the metric
-        by ``1 / rho`` far from the data.
+    A subclass sets ``dim``, ``centre``, ``length_scale`` and ``_kernel_spec``
+    (the standardised problem handed to :mod:`land._kernels`). In standardised
+    coordinates ``z = (x - centre) / length_scale`` the metric is
+    ``m_z = length_scale^2 m_x``, so ``dm_x/dx = length_scale^-3 dm_z/dz``
+    and ``d2m_x/dx2 = length_scale^-4 d2m_z/dz2``.
     """
 
-    def __init__(self, data, kernel_width: float, rho: float):
-        data = as_float_array(data, "data")
-        if data.ndim != 2 or 0 in data.shape:
-            raise ValueError(f"data: expected a non-empty array of shape (N, D), got {data.shape}")
-        self.data = data
-        self.kernel_width = check_positive(kernel_width, "kernel_width")
-        self.rho = check_positive(rho, "rho")
-        self.dim = self.data.shape[1]
-
-    def __repr__(self) -> str:
-        return (f"LocalDiagonalMetric(N={self.data.shape[0]}, D={self.dim}, "
-                f"kernel_width={self.kernel_width:g}, rho={self.rho:g})")
-
-    def _chunks(self, n_points: int):
-        size = max(1, _CHUNK_ELEMENTS // self.data.shape[0])
-        for start in range(0, n_points, size):
-            yield slice(start, min(start + size, n_points))
+    def _terms(self, points, order: int):
+        query = check_points(points, "points", self.dim)
+        single = query.ndim == 1
+        standard = (np.atleast_2d(query) - self.centre) / self.length_scale
+        zt, rho, kind, diag = self._kernel_spec
+        m, jac, hess = _kernels.metric_terms_batch(zt, rho, kind, diag, standard, order)
+        scale = self.length_scale
+        terms = (m / scale**2, jac / scale**3, hess / scale**4)[:order + 1]
+        return tuple(t[0] for t in terms) if single else terms
 
     def metric_diagonal(self, points) -> np.ndarray:
         """Diagonal of ``M(x)``.
@@ -68,16 +57,71 @@ class LocalDiagonalMetric:
         -------
         ndarray, shape like ``points``
         """
-        return self.metric_and_jacobian(points, jacobian=False)[0]
+        return self._terms(points, 0)[0]
 
     def metric_jacobian(self, points) -> np.ndarray:
-        """Jacobian of the diagonal, ``J[..., d, j] = dM_d / dx_j``.
+        """Jacobian of the diagonal, ``J[..., d, j] = dM_d / dx_j``, shape [D, D] or [n, D, D]."""
+        return self._terms(points, 1)[1]
 
-        Returns
-        -------
-        ndarray, shape=[D, D] or [n, D, D]
-        """
-        return self.metric_and_jacobian(points)[1]
+    def metric_and_jacobian(self, points, *, jacobian: bool = True):
+        """Diagonal of ``M(x)`` and (unless ``jacobian=False``, then None) its Jacobian."""
+        terms = self._terms(points, 1 if jacobian else 0)
+        return terms[0], (terms[1] if jacobian else None)
+
+    def metric_hessian(self, points) -> np.ndarray:
+        """Second derivatives ``H[..., d, j, k] = d2M_d / dx_j dx_k``, shape [D, D, D] or [n, D, D, D]."""
+        return self._terms(points, 2)[2]
+
+
+class LocalDiagonalMetric(_DiagonalMetric):
+    """Diagonal local-covariance metric of the LAND paper (report section 2).
+
+    Parameters
+    ----------
+    data : array-like, shape=[N, D]
+        The points that shape the metric.
+    kernel_width : float
+        Width ``sigma`` of the Gaussian weights, in data units (> 0).
+    rho : float
+        Regulariser added to every local variance (> 0); bounds the metric
+        by ``1 / rho`` far from the data. It is a variance: scaling the data
+        by ``c`` leaves the geometry unchanged when ``kernel_width`` is
+        scaled by ``c`` and ``rho`` by ``c**2``.
+
+    Notes
+    -----
+    Evaluation runs in a compiled kernel (:mod:`land._kernels`) by direct sums
+    over the data in standardised coordinates; weights below ``exp(-40)``
+    are dropped (their share of any local variance is below 1e-15 of
+    ``rho``). :meth:`reference_metric_and_jacobian` is an independent numpy
+    implementation that the tests compare against.
+    """
+
+    def __init__(self, data, kernel_width: float, rho: float):
+        data = as_float_array(data, "data")
+        if data.ndim != 2 or 0 in data.shape:
+            raise ValueError(f"data: expected a non-empty array of shape (N, D), got {data.shape}")
+        self.data = data
+        self.kernel_width = check_positive(kernel_width, "kernel_width")
+        self.rho = check_positive(rho, "rho")
+        self.dim = self.data.shape[1]
+        # Standardised coordinates z = (x - centre) / scale: the kernel weights become
+        # exp(-|z_n - z|^2 / 2) and every solver tolerance is relative to the kernel
+        # width, so shifting or scaling the problem does not change the answers.
+        self.centre = data.mean(axis=0)
+        self.length_scale = self.kernel_width
+        standard = (data - self.centre) / self.kernel_width
+        self._kernel_spec = (np.ascontiguousarray(standard.T), self.rho / self.kernel_width**2, 0,
+                             np.ones(self.dim))
+
+    def __repr__(self) -> str:
+        return (f"LocalDiagonalMetric(N={self.data.shape[0]}, D={self.dim}, "
+                f"kernel_width={self.kernel_width:g}, rho={self.rho:g})")
+
+    def _chunks(self, n_points: int):
+        size = max(1, _CHUNK_ELEMENTS // self.data.shape[0])
+        for start in range(0, n_points, size):
+            yield slice(start, min(start + size, n_points))
 
     def _moments(self):
         """Cached data matrices that turn every kernel sum into one matrix product.
@@ -88,7 +132,7 @@ class LocalDiagonalMetric:
         every weighted sum the metric and its Jacobian need at once.
         """
         if getattr(self, "_cached_moments", None) is None:
-            data = self.data
+            data = self.data - self.centre          # centred, so the expansion stays accurate
             inv_var = 1.0 / self.kernel_width**2
             # [q, 1, |q|^2] @ lift = q.x_n / s^2 - |x_n|^2 / (2 s^2) - |q|^2 / (2 s^2)
             lift = np.hstack([data * inv_var, -0.5 * inv_var * np.sum(data * data, axis=1)[:, None],
@@ -100,8 +144,8 @@ class LocalDiagonalMetric:
             self._cached_moments = (np.ascontiguousarray(lift.T), np.ascontiguousarray(moments))
         return self._cached_moments
 
-    def metric_and_jacobian(self, points, *, jacobian: bool = True):
-        """Diagonal of ``M(x)`` and (optionally) its Jacobian in one pass.
+    def reference_metric_and_jacobian(self, points, *, jacobian: bool = True):
+        """Diagonal of ``M(x)`` and its Jacobian by numpy (the reference for the compiled kernel).
 
         With ``diff_n = x_n - x`` and ``s_d = sum_n w_n diff_nd^2``:
         ``ds_d/dx_j = sum_n w_n diff_nj diff_nd^2 / sigma^2 - 2 delta_dj sum_n w_n diff_nd``
@@ -117,7 +161,7 @@ class LocalDiagonalMetric:
         """
         query = check_points(points, "points", self.dim)
         single = query.ndim == 1
-        query = np.atleast_2d(query)
+        query = np.atleast_2d(query) - self.centre
         dim = self.dim
         lift, moments = self._moments()
         n_cols = 1 + 2 * dim if not jacobian else moments.shape[1]
@@ -152,7 +196,7 @@ class LocalDiagonalMetric:
         return diagonal, jac
 
 
-class GlobalDiagonalMetric:
+class GlobalDiagonalMetric(_DiagonalMetric):
     """One constant diagonal metric ``M(x) = diag(diagonal)`` for the whole space.
 
     The "global metric" of report section 2: geodesics are straight lines and
@@ -171,21 +215,9 @@ class GlobalDiagonalMetric:
             raise ValueError(f"diagonal: expected a 1-D array of positive numbers, got {diagonal!r}")
         self.diagonal = diagonal
         self.dim = diagonal.size
+        self.centre = np.zeros(self.dim)
+        self.length_scale = 1.0
+        self._kernel_spec = (np.zeros((self.dim, 1)), 1.0, 1, diagonal.copy())
 
     def __repr__(self) -> str:
         return f"GlobalDiagonalMetric({self.diagonal.tolist()})"
-
-    def metric_diagonal(self, points) -> np.ndarray:
-        """``diagonal`` broadcast to the shape of ``points``."""
-        return self.metric_and_jacobian(points, jacobian=False)[0]
-
-    def metric_jacobian(self, points) -> np.ndarray:
-        """Zeros: the metric does not change."""
-        return self.metric_and_jacobian(points)[1]
-
-    def metric_and_jacobian(self, points, *, jacobian: bool = True):
-        """Diagonal and (zero) Jacobian, shaped as for :class:`LocalDiagonalMetric`."""
-        query = check_points(points, "points", self.dim)
-        diagonal = np.broadcast_to(self.diagonal, query.shape).copy()
-        jac = np.zeros(query.shape + (self.dim,)) if jacobian else None
-        return diagonal, jac

@@ -89,19 +89,21 @@ def test_bad_input(learned):
         land.LearnedManifold(np.eye(3))
     with pytest.raises(ValueError, match="log_tol: expected a finite number > 0"):
         land.LearnedManifold(learned.metric, log_tol=0.0)
-    with pytest.raises(ValueError, match="method: expected one of"):
-        land.LearnedManifold(learned.metric, method="Euler")
+    with pytest.raises(ValueError, match=r"base_point: expected a single point of shape \(3,\)"):
+        learned.exp(np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="starts: expected a non-empty subset"):
+        learned.solve_log(NORTH, NORTH, starts=("straight",))
 
 
 def test_batched_exp_matches_tight_scipy_reference(learned, rng):
-    """The batched Dormand-Prince Exp agrees with DOP853 at rtol 1e-12 to 1e-7."""
+    """The compiled DOP853 Exp (rtol 1e-6) agrees with DOP853 at rtol 1e-12 to 5e-7."""
     from land.reference import scipy_exp
 
     vecs = (0.6 * rng.standard_normal((12, 3))) * np.array([1.0, 1.0, 0.2])
     ours = learned.solve_exp(NORTH, vecs)
     reference, ok = scipy_exp(learned, NORTH, vecs, method="DOP853", rtol=1e-12, atol=1e-14)
     assert ok.all() and ours.converged.all()
-    assert np.max(np.linalg.norm(ours.value - reference, axis=1)) < 1e-7
+    assert np.max(np.linalg.norm(ours.value - reference, axis=1)) < 5e-7
 
 
 def test_batched_log_agrees_with_solve_bvp_where_both_converge(learned, sphere_data_small):
