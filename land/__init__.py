@@ -22,6 +22,7 @@ from land.model import (
     normalising_constant,
     objective_and_gradients,
     precision_factor,
+    qmc_normals,
 )
 from land.sphere import Sphere
 from land.mixture import LandMixture, MixtureHistory, fit_land_mixture
@@ -45,6 +46,7 @@ __all__ = [
     "normalising_constant",
     "objective_and_gradients",
     "precision_factor",
+    "qmc_normals",
     "sample_sphere_data",
     "sample_sphere_land",
     "LandMixture",

@@ -466,7 +466,9 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
     in the same ratio), since a step needs to be accurate only to a fraction
     of what it corrects. A solve converges when its residual is below
     ``tol`` as measured at the fine tolerances. A step that does not lower
-    the residual is cut to 1/2, 1/4 and 1/10; if none does, the solve stops
+    the residual is cut to 1/2, 1/4, 1/10, ... 1/300; if none does, the
+    residual is measured again at the fine tolerances (it may have been
+    integration error) and, if that does not help either, the solve stops
     with status 2.
     """
     dim = z0.shape[0]
@@ -480,7 +482,7 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
     jac = np.empty((dim, dim))
     v = v_start.copy()
     ratio = atol / rtol
-    r_tol = 1e-3
+    r_tol = rtol
     ok, res, n_rhs = _shoot_eval(zt, rho, kind, diag, z0, target, v, r_tol, r_tol * ratio,
                                  max_steps, tab_a, tab_b, tab_e3, tab_e5, state, gap)
     status = 3
@@ -518,7 +520,7 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
             fine = r_tol <= fine_rtol
             a_tol = fine_atol if fine else r_tol * ratio
             taken = False
-            for lam in (1.0, 0.5, 0.25, 0.1):
+            for lam in (1.0, 0.5, 0.25, 0.1, 0.03, 0.01, 0.003):
                 for d in range(dim):
                     trial[d] = v[d] + lam * step[d]
                 ok_t, res_t, count = _shoot_eval(zt, rho, kind, diag, z0, target, trial, r_tol,
@@ -529,8 +531,21 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
                     taken = True
                     break
             if not taken:
-                status = 2
-                break
+                if fine:
+                    status = 2
+                    break
+                # The residual measured at a loose tolerance may be integration error:
+                # measure it at the fine tolerances and go on from there.
+                r_tol = fine_rtol
+                ok, res, count = _shoot_eval(zt, rho, kind, diag, z0, target, v, fine_rtol,
+                                             fine_atol, max_steps, tab_a, tab_b, tab_e3, tab_e5,
+                                             state, gap)
+                n_rhs += count
+                fine = True
+                if not ok:
+                    status = 3
+                    break
+                continue
             res = res_t
             for d in range(dim):
                 v[d] = trial[d]

@@ -444,7 +444,7 @@ def heldout_experiment(train, test, *, kernel_width: float, rho: float, n_iter: 
     manifold = LearnedManifold(LocalDiagonalMetric(train, kernel_width, rho))
     start = time.perf_counter()
     init_mean, init_cov = initial_parameters(manifold, train)
-    fit = fit_land(manifold, train, init_mean=init_mean, init_cov=init_cov, n_iter=n_iter,
+    fit = fit_land(manifold, train, init_mean=init_mean, algorithm="paper", init_cov=init_cov, n_iter=n_iter,
                    step_mean=step_mean, step_cov=step_cov, n_samples=n_samples, rng=rng)
     seconds = time.perf_counter() - start
     gaussian = fit_gaussian(train)

@@ -274,7 +274,7 @@ class LearnedManifold:
             paths[i] = np.stack([np.interp(where, arc, path[:, d]) for d in range(path.shape[1])], axis=1)
         return paths
 
-    def _continue(self, base_point, targets, paths, fractions=(0.25, 0.5, 0.75)):
+    def _continue(self, base_point, targets, paths, fractions=tuple(np.arange(1, 8) / 8)):
         """Logs by continuation: shoot to points along each graph path, then to the target.
 
         Newton shooting converges when its start is close; a far target in a

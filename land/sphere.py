@@ -238,8 +238,13 @@ class Sphere:
         radius = np.linalg.norm(coords, axis=-1)
         return np.where(radius < np.pi, _sinc(radius), 0.0)
 
-    def solve_volume_density(self, base_point, frame, tangent_coords) -> GeodesicResult:
-        """Model-facing form of :meth:`volume_density` (closed form, always converged)."""
+    def solve_volume_density(self, base_point, frame, tangent_coords, *,
+                             exp_jacobian: bool = True) -> GeodesicResult:
+        """Model-facing form of :meth:`volume_density` (closed form, always converged).
+
+        ``sin r / r`` already is the exact change of variables through Exp, so
+        ``exp_jacobian`` (which selects it on a learned manifold) changes nothing here.
+        """
         values = self.volume_density(tangent_coords)
         return GeodesicResult(values, np.ones(values.shape, bool), np.zeros(values.shape))
 

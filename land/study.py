@@ -175,7 +175,7 @@ def _cached_reference(sweep, seed, data, sd, n_points, init_offset):
 
 def _reference_mle(sample, init_mean, rng):
     step_cov = diagnostics.suggested_step_cov(_SPHERE, sample.points, init_mean)
-    tuned = fit_land(_SPHERE, sample.points, init_mean=init_mean, init_cov=np.diag([0.1**2] * 2),
+    tuned = fit_land(_SPHERE, sample.points, init_mean=init_mean, algorithm="paper", init_cov=np.diag([0.1**2] * 2),
                      n_iter=_REF_ITER, step_mean=0.5, step_cov=step_cov, n_samples=_REF_SAMPLES,
                      rng=rng)
     return diagnostics.tail_average(_SPHERE, tuned, _REF_TAIL)
@@ -270,7 +270,7 @@ def run_one(config) -> dict:
     start = time.perf_counter()
     try:
         fit = fit_land(_SPHERE, sample.points, init_mean=init_mean,
-                       init_cov=np.diag([config["init_sd"] ** 2] * 2), n_iter=int(config["n_iter"]),
+                       algorithm="paper", init_cov=np.diag([config["init_sd"] ** 2] * 2), n_iter=int(config["n_iter"]),
                        step_mean=config["step_mean"], step_cov=step_cov,
                        n_samples=int(config["n_samples"]), rng=rng)
     except (GeodesicSolverError, np.linalg.LinAlgError, FloatingPointError, ValueError):
@@ -315,7 +315,7 @@ def _run_learned(config, sample, init_mean, rng) -> dict:
     start = time.perf_counter()
     try:
         fit = fit_land(manifold, sample.points, init_mean=init_mean,
-                       init_cov=np.diag([config["init_sd"] ** 2] * 3), n_iter=int(config["n_iter"]),
+                       algorithm="paper", init_cov=np.diag([config["init_sd"] ** 2] * 3), n_iter=int(config["n_iter"]),
                        step_mean=config["step_mean"], step_cov=step_cov,
                        n_samples=int(config["n_samples"]), rng=rng)
     except GeodesicSolverError:

@@ -77,7 +77,7 @@ def test_fit_errors_vanish_at_the_target_and_track_the_history(sphere):
     cov = np.diag([0.3**2, 0.2**2])
     sample = land.sample_sphere_land(1500, NORTH, cov, rng)
     fit = land.fit_land(sphere, sample.points, init_mean=sphere.exp(NORTH, [0.2, 0.0, 0.0]),
-                        init_cov=cov, n_iter=30, step_mean=0.5, step_cov=1.0, n_samples=1000,
+                        algorithm="paper", init_cov=cov, n_iter=30, step_mean=0.5, step_cov=1.0, n_samples=1000,
                         rng=rng)
     errors = diagnostics.fit_errors(sphere, fit.history, NORTH, cov, sample.frame)
     np.testing.assert_allclose(errors[0][0], 0.2, rtol=1e-12)  # the start is 0.2 rad away

@@ -66,7 +66,7 @@ def test_fit_recovers_mean_and_covariance_of_exact_sphere_land(sphere):
     true_cov = rotation_cov(0.5, 0.25, 0.6)
     sample = land.sample_sphere_land(2000, MEAN, true_cov, rng)
     start = sphere.exp(MEAN, sample.frame @ np.array([0.25, -0.2]))  # 0.32 rad away
-    fit = land.fit_land(sphere, sample.points, init_mean=start, init_cov=np.diag([0.1**2] * 2),
+    fit = land.fit_land(sphere, sample.points, init_mean=start, algorithm="paper", init_cov=np.diag([0.1**2] * 2),
                         n_iter=60, step_mean=0.5, step_cov=1.0, n_samples=2000, rng=rng)
     assert sphere.dist(fit.mean, MEAN) < 0.02
     cov_error = np.linalg.norm(fit.cov_in_frame(sphere, MEAN, sample.frame) - true_cov) / np.linalg.norm(true_cov)
@@ -87,7 +87,7 @@ def test_fit_on_flat_learned_manifold_recovers_euclidean_mle():
     scale = np.array([1.0, 4.0])
     manifold = land.LearnedManifold(land.GlobalDiagonalMetric(scale))
     data = rng.multivariate_normal([0.5, -0.2], [[0.3, 0.1], [0.1, 0.05]], size=60)
-    fit = land.fit_land(manifold, data, init_mean=[0.0, 0.0], init_cov=np.eye(2) * 0.1,
+    fit = land.fit_land(manifold, data, init_mean=[0.0, 0.0], algorithm="paper", init_cov=np.eye(2) * 0.1,
                         n_iter=12, step_mean=0.7, step_cov=1.0, n_samples=300, rng=rng)
     # Monte Carlo noise enters the mean step through the sample average of v_s: sd ~ 0.06 here.
     np.testing.assert_allclose(fit.mean, data.mean(axis=0), atol=0.1)
