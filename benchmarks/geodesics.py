@@ -191,7 +191,7 @@ def main(argv=None):
         "cold_residual_scipy_reference": summarise(scipy_res),
         "shots_per_log_cold": cold.info["n_shots"] / len(targets),
         "starts_chosen_cold": {s: int(np.sum(cold.info["start"] == s)) for s in
-                               ("warm", "graph", "chord", "bvp")},
+                               ("warm", "graph", "chord", "continuation", "bvp")},
         "points_with_several_converged_starts": int(np.sum(cold.info["n_converged_starts"] > 1)),
     }
     log = results["log"]

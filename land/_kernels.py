@@ -490,13 +490,12 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
     fine = False
     if ok:
         status = 1
+        refine = False
         while True:
-            if res < tol:
-                if fine:
-                    status = 0
-                    break
-                # Confirm at the fine tolerances before calling it converged.
-                r_tol = fine_rtol
+            if refine or (res < tol and not fine):
+                # Measure at the fine tolerances: to confirm convergence, or because a
+                # residual measured at a loose tolerance may be integration error.
+                refine = False
                 ok, res, count = _shoot_eval(zt, rho, kind, diag, z0, target, v, fine_rtol,
                                              fine_atol, max_steps, tab_a, tab_b, tab_e3, tab_e5,
                                              state, gap)
@@ -506,6 +505,9 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
                     status = 3
                     break
                 continue
+            if res < tol:
+                status = 0
+                break
             if n_iter >= max_iter:
                 break
             n_iter += 1
@@ -534,17 +536,7 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
                 if fine:
                     status = 2
                     break
-                # The residual measured at a loose tolerance may be integration error:
-                # measure it at the fine tolerances and go on from there.
-                r_tol = fine_rtol
-                ok, res, count = _shoot_eval(zt, rho, kind, diag, z0, target, v, fine_rtol,
-                                             fine_atol, max_steps, tab_a, tab_b, tab_e3, tab_e5,
-                                             state, gap)
-                n_rhs += count
-                fine = True
-                if not ok:
-                    status = 3
-                    break
+                refine = True
                 continue
             res = res_t
             for d in range(dim):

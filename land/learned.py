@@ -430,9 +430,9 @@ class LearnedManifold:
             bvp = self._bvp_starts(base_point, flat[retry], None if paths is None else [paths[i] for i in retry])
             solved = np.isfinite(bvp).all(axis=1)
             if solved.any():
-                rows = retry[solved]
-                vel2, res2 = self._shoot(base_point, flat[rows], bvp[solved])[:2]
-                keep(rows, vel2, res2, "bvp")
+                again = retry[solved]
+                vel2, res2 = self._shoot(base_point, flat[again], bvp[solved])[:2]
+                keep(again, vel2, res2, "bvp")
         converged = residuals < tol
         info = {"n_converged_starts": n_converged, "start": picked,
                 "status": np.array([_kernels.STATUS[int(status[k])] for k in chosen], dtype=object),
