@@ -28,6 +28,21 @@ __all__ = ["LearnedManifold", "LOG_STARTS"]
 #: The starts a Log may be solved from (see :meth:`LearnedManifold.solve_log`).
 LOG_STARTS = ("warm", "graph", "chord")
 
+
+def _acceleration(diagonal, jac, velocities):
+    """Geodesic acceleration of a diagonal metric ``m`` with Jacobian ``J = dm/dx``, batched."""
+    jv = np.einsum("...dj,...j->...d", jac, velocities)
+    half_grad = 0.5 * np.einsum("...kd,...k->...d", jac, velocities * velocities)
+    return (half_grad - velocities * jv) / diagonal
+
+
+def _christoffel(diagonal, jac, vec_u, vec_w):
+    """``Gamma(u, w)`` of a diagonal metric ``m`` with Jacobian ``J = dm/dx``, batched."""
+    ju = np.einsum("...dj,...j->...d", jac, vec_u)
+    jw = np.einsum("...dj,...j->...d", jac, vec_w)
+    cross = np.einsum("...kd,...k->...d", jac, vec_u * vec_w)
+    return (vec_w * ju + vec_u * jw - cross) / (2.0 * diagonal)
+
 class LearnedManifold:
     """R^D with a diagonal metric, e.g. the LAND metric :class:`~land.LocalDiagonalMetric`.
 
@@ -93,18 +108,11 @@ class LearnedManifold:
     # -------------------------------------------------------------- the ODEs
     def geodesic_acceleration(self, points, velocities) -> np.ndarray:
         """``x''`` of the geodesic through ``points`` with ``velocities``, batched ``(n, D)``."""
-        diagonal, jac = self.metric.metric_and_jacobian(points)
-        jv = np.einsum("...dj,...j->...d", jac, velocities)
-        half_grad = 0.5 * np.einsum("...kd,...k->...d", jac, velocities * velocities)
-        return (half_grad - velocities * jv) / diagonal
+        return _acceleration(*self.metric.metric_and_jacobian(points), velocities)
 
     def christoffel(self, points, vec_u, vec_w) -> np.ndarray:
         """``Gamma(u, w)^d = (w_d (J u)_d + u_d (J w)_d - (J^T (u * w))_d) / (2 m_d)``, batched."""
-        diagonal, jac = self.metric.metric_and_jacobian(points)
-        ju = np.einsum("...dj,...j->...d", jac, vec_u)
-        jw = np.einsum("...dj,...j->...d", jac, vec_w)
-        cross = np.einsum("...kd,...k->...d", jac, vec_u * vec_w)
-        return (vec_w * ju + vec_u * jw - cross) / (2.0 * diagonal)
+        return _christoffel(*self.metric.metric_and_jacobian(points), vec_u, vec_w)
 
     def _integrate(self, base_point, tangent_vec, frame=None):
         """Integrate one geodesic over t in [0, 1], optionally transporting ``frame`` (D, k).
@@ -118,18 +126,16 @@ class LearnedManifold:
         zt, rho, kind, diag = self.metric._kernel_spec
 
         def rhs(_, state):
+            # The metric in standardised coordinates has the same geodesic equations.
             z, v = state[:dim], state[dim:2 * dim]
             m, jac, _ = _kernels.metric_terms_batch(zt, rho, kind, diag, z[None], 1)
             m, jac = m[0], jac[0]
-            jv = jac @ v
             out = np.empty_like(state)
             out[:dim] = v
-            out[dim:2 * dim] = (0.5 * jac.T @ (v * v) - v * jv) / m
+            out[dim:2 * dim] = _acceleration(m, jac, v)
             if n_frame:
                 cols = state[2 * dim:].reshape(n_frame, dim)
-                jc = cols @ jac.T
-                cross = (cols * v) @ jac
-                out[2 * dim:] = -((cols * jv + v * jc - cross) / (2.0 * m)).ravel()
+                out[2 * dim:] = -_christoffel(m, jac, np.broadcast_to(v, cols.shape), cols).ravel()
             return out
 
         start = np.concatenate([self._to_standard(base_point), tangent_vec / scale]
@@ -140,13 +146,13 @@ class LearnedManifold:
         return self._centre + scale * end[:dim], transported, bool(sol.success)
 
     # ---------------------------------------------------------------- geometry
-    def _exp_states(self, base_points, vecs, *, variational=False, loosen=1.0):
+    def _exp_states(self, base_points, vecs, *, variational=False):
         """Compiled batched Exp in standardised units: (states, success, n_rhs)."""
         zt, rho, kind, diag = self.metric._kernel_spec
         z0 = np.ascontiguousarray(np.broadcast_to(self._to_standard(base_points), vecs.shape))
         return _kernels.exp_batch(zt, rho, kind, diag, z0, np.ascontiguousarray(vecs / self._scale),
-                                  variational, self.rtol * loosen, self.atol * loosen,
-                                  self.max_steps, *_kernels.TABLEAU)
+                                  variational, self.rtol, self.atol, self.max_steps,
+                                  *_kernels.TABLEAU)
 
     def solve_exp(self, base_point, tangent_vecs) -> GeodesicResult:
         """Exp of each tangent vector by integrating the geodesic ODE (all at once, in parallel).
@@ -344,7 +350,8 @@ class LearnedManifold:
             iteration converges, the geodesic of least length
             ``sqrt(v^T M(base) v)`` is returned: the LAND's distance is the
             shortest one, and shooting can converge to longer geodesics.
-            Points that no start solves are retried with ``solve_bvp``
+            Points that no start solves are retried by continuation along
+            the graph path (:meth:`_continue`), then with ``solve_bvp``
             started on the graph path, followed by shooting.
 
         Returns
@@ -398,8 +405,6 @@ class LearnedManifold:
         base_m = self.metric.metric_diagonal(base_point)
         length = np.sqrt(np.sum(base_m * (self._scale * vel) ** 2, axis=1))
         # Per point: shortest converged solution, else the smallest residual.
-        velocities = np.zeros_like(flat)
-        residuals = np.full(n_points, np.inf)
         chosen = np.full(n_points, -1)
         n_converged = np.bincount(rows[ok], minlength=n_points)
         score = np.where(ok, length, np.inf)
@@ -427,7 +432,8 @@ class LearnedManifold:
                      "continuation")
         retry = np.flatnonzero(~(residuals < tol))
         if retry.size:
-            bvp = self._bvp_starts(base_point, flat[retry], None if paths is None else [paths[i] for i in retry])
+            retry_paths = None if paths is None else [paths[i] for i in retry]
+            bvp = self._bvp_starts(base_point, flat[retry], retry_paths)
             solved = np.isfinite(bvp).all(axis=1)
             if solved.any():
                 again = retry[solved]

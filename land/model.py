@@ -162,10 +162,7 @@ def _estimate_constant(manifold, mean, frame, cov, n_samples, rng, *, normals=No
     if normals is None:
         normals = rng.standard_normal((n_samples, dim))
     coords = normals @ np.linalg.cholesky(cov).T
-    if volume == "exact":
-        density = manifold.solve_volume_density(mean, frame, coords, exp_jacobian=True)
-    else:
-        density = manifold.solve_volume_density(mean, frame, coords)
+    density = manifold.solve_volume_density(mean, frame, coords, exp_jacobian=volume == "exact")
     good = density.value[density.converged]
     if good.size == 0:
         raise GeodesicSolverError("normalising_constant: every Monte Carlo Exp failed")
@@ -483,9 +480,8 @@ def _initial_parameters(manifold, data, init_mean, init_cov, init_frame):
         if not np.any(logs.converged):
             raise GeodesicSolverError("fit_land: no data point's Log converged at the initial mean")
         coords = manifold.coordinates(mean, frame, logs.value[logs.converged])
-        cov = coords.T @ coords / coords.shape[0]
-        cov = 0.5 * (cov + cov.T) + 1e-9 * np.trace(cov) * np.eye(manifold.dim)
-        init_cov = cov
+        scatter = coords.T @ coords / coords.shape[0]
+        init_cov = 0.5 * (scatter + scatter.T) + 1e-9 * np.trace(scatter) * np.eye(manifold.dim)
     return mean, frame, check_spd(init_cov, "init_cov", manifold.dim), logs
 
 
@@ -619,7 +615,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
     factor = precision_factor(cov)
     normals = None if paper else qmc_normals(n_samples, manifold.dim, rng)
     n_draws = n_samples if paper else normals.shape[0]
-    blocks = np.array_split(np.arange(n_draws), 8) if paper else np.split(np.arange(n_draws), 8)
+    blocks = np.array_split(np.arange(n_draws), 8)       # natural: the 8 Sobol' blocks exactly
     settings = dict(algorithm="paper" if paper else "natural", n_iter=n_iter, step_mean=step_mean,
                     step_cov=step_cov, n_samples=n_draws, volume=volume)
     if not paper:
@@ -649,12 +645,13 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                     f"[1e-12, 1e6] x the initial largest {start_scale:.3g}")
         return ""
 
-    evaluate = lambda **kw: _evaluate(manifold, data, mean, frame, factor, n_samples, rng,  # noqa: E731
-                                      normals=normals, volume=volume, **kw)
+    def evaluate(**logs):
+        return _evaluate(manifold, data, mean, frame, factor, n_samples, rng, normals=normals,
+                         volume=volume, **logs)
+
     evaluation = evaluate(logs=first_logs)
     record(evaluation)
     stop_reason, converged, calm = "fixed number of iterations" if paper else "iteration limit", False, 0
-    iterations = 0
     for _ in range(n_iter):
         saved = (mean, frame, factor, evaluation)
         try:
@@ -676,7 +673,6 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             mean, frame, factor, evaluation = saved
             stop_reason = problem
             break
-        iterations += 1
         gradient, noise = record(evaluation)
         if paper:
             continue
@@ -691,10 +687,8 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
         # Average the calm iterates: covariances in their (nearly equal) transported
         # frames, means through the tangent space at the last one.
         tail = slice(len(history.mean) - patience, None)
-        offsets = manifold.log(mean, history.mean[tail])
-        mean_avg = manifold.exp(mean, offsets.mean(axis=0))
+        offset = manifold.log(mean, history.mean[tail]).mean(axis=0)
         final_cov = history.cov[tail].mean(axis=0)
-        frame = manifold.transport_frame(mean, offsets.mean(axis=0), frame)
-        mean = mean_avg
+        mean, frame = manifold.exp(mean, offset), manifold.transport_frame(mean, offset, frame)
     return LandFit(mean, final_cov, frame, log_constant, history, settings, converged,
-                   stop_reason, iterations)
+                   stop_reason, len(history.objective) - 1)
