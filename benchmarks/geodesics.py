@@ -37,7 +37,7 @@ import time
 import numpy as np
 
 import land
-from land.reference import scipy_exp, scipy_log
+from land.experiments.reference import scipy_exp, scipy_log
 
 from _common import finish  # benchmarks/_common.py (the script's folder is on sys.path)
 from report_baseline import ReportMetric, report_exp, report_log

@@ -3,13 +3,22 @@
 The package behind the book. One model code path (:func:`fit_land`) serves
 both geometries: :class:`Sphere` (closed-form Exp/Log) and
 :class:`LearnedManifold` (geodesics of a metric learned from data,
-:class:`LocalDiagonalMetric`).
+:class:`LocalDiagonalMetric`). :class:`LAND` and :class:`LANDMixture` are
+the same model as scikit-learn estimators.
+
+Layers (``tests/test_layers.py`` enforces them):
+
+* core: :mod:`land.geometry`, :mod:`land.model`, :mod:`land.data`;
+* :mod:`land.experiments`: the book's experiment and reference code;
+* :mod:`land.plotting`: figures.
+
+The core imports nothing from the two layers above it.
 """
 
 from land.data import SphereSample, sample_sphere_data, sample_sphere_land
-from land.geodesic import GeodesicResult, GeodesicSolverError
-from land.learned import LearnedManifold
-from land.metric import GlobalDiagonalMetric, LocalDiagonalMetric
+from land.geometry.base import Geometry, GeodesicResult, GeodesicSolverError, check_geometry
+from land.geometry.learned import LearnedManifold
+from land.geometry.metric import GlobalDiagonalMetric, LocalDiagonalMetric, kernel_width_rule
 from land.model import (
     FitHistory,
     LandEvaluation,
@@ -24,12 +33,18 @@ from land.model import (
     precision_factor,
     qmc_normals,
 )
-from land.sphere import Sphere
-from land.mixture import LandMixture, MixtureHistory, fit_land_mixture
+from land.geometry.sphere import Sphere
+from land.model.estimators import LAND, LANDMixture
+from land.model.mixture import LandMixture, MixtureHistory, fit_land_mixture
 
 __all__ = [
+    "LAND",
+    "LANDMixture",
+    "kernel_width_rule",
     "FitHistory",
+    "Geometry",
     "GeodesicResult",
+    "check_geometry",
     "GeodesicSolverError",
     "GlobalDiagonalMetric",
     "LandEvaluation",

@@ -12,6 +12,9 @@ import numpy as np
 
 __all__ = [
     "as_float_array",
+    "check_data_matrix",
+    "check_finite_result",
+    "check_frame",
     "check_generator",
     "check_positive",
     "check_positive_int",
@@ -20,23 +23,121 @@ __all__ = [
 ]
 
 
-def as_float_array(value, name: str) -> np.ndarray:
+def as_float_array(value, name: str, *, allow_neginf: bool = False) -> np.ndarray:
     """Convert ``value`` to a finite float array or raise.
+
+    Integers and floats are accepted; complex, boolean, string and object
+    arrays are refused rather than cast (a complex array would silently lose
+    its imaginary part, a boolean one would pass as 0/1).
 
     Raises
     ------
     TypeError
-        If ``value`` cannot be read as a numeric array.
+        If ``value`` is None, sparse, boolean, textual or not numeric.
     ValueError
-        If any entry is NaN or infinite.
+        If it is complex or any entry is NaN or infinite.
     """
+    if value is None:
+        raise TypeError(f"{name}: expected a numeric array, got None")
+    if hasattr(value, "tocsr") or hasattr(value, "todense"):
+        raise TypeError(f"{name}: sparse input is not supported; pass a dense array "
+                        f"({name}.toarray())")
     try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{name}: expected a numeric array, got {type(value).__name__}") from error
-    if not np.all(np.isfinite(array)):
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged nested sequences
+        raise TypeError(f"{name}: expected a numeric array, got {type(value).__name__} "
+                        f"that numpy cannot read as one ({error})") from error
+    kind = raw.dtype.kind
+    if kind == "c":
+        # ValueError, as scikit-learn raises for complex data.
+        raise ValueError(f"{name}: Complex data not supported (expected real values)")
+    if kind == "b":
+        raise TypeError(f"{name}: expected real values, got a boolean array")
+    if kind not in "iuf":
+        raise TypeError(f"{name}: expected a numeric array, got dtype {raw.dtype} "
+                        f"(from {type(value).__name__})")
+    array = raw.astype(float, copy=False)
+    bad = ~np.isfinite(array)
+    if allow_neginf:   # log densities: -inf is a density of zero, not an error
+        bad &= ~np.isneginf(array)
+    if np.any(bad):
         raise ValueError(f"{name}: expected finite values, found NaN or inf")
     return array
+
+
+def check_data_matrix(value, name: str = "X") -> np.ndarray:
+    """Return ``value`` as a finite, non-empty float array of shape ``(n, D)``.
+
+    Raises
+    ------
+    TypeError
+        As :func:`as_float_array`.
+    ValueError
+        For NaN/inf, a shape other than ``(n, D)`` or an empty array.
+    """
+    array = as_float_array(value, name)
+    if array.ndim != 2:
+        hint = (f" Reshape your data with {name}.reshape(-1, 1) for one feature or "
+                f"{name}.reshape(1, -1) for one sample." if array.ndim == 1 else "")
+        raise ValueError(f"{name}: expected a 2-d array of shape (n_samples, n_features), "
+                         f"got shape {array.shape}.{hint}")
+    if array.shape[0] == 0:
+        raise ValueError(f"{name}: found array with 0 sample(s) (shape={array.shape}) while a "
+                         "minimum of 1 is required.")
+    if array.shape[1] == 0:
+        raise ValueError(f"{name}: found array with 0 feature(s) (shape={array.shape}) while a "
+                         "minimum of 1 is required.")
+    return array
+
+
+def check_finite_result(values, name: str) -> np.ndarray:
+    """Raise ``FloatingPointError`` naming ``name`` if a computed result is not finite.
+
+    The last line of defence of the rule that NaN never leaves a public
+    function without an error.
+    """
+    values = np.asarray(values)
+    if not np.all(np.isfinite(values)):
+        raise FloatingPointError(f"{name}: the computation gave NaN or inf "
+                                 f"({int(np.count_nonzero(~np.isfinite(values)))} entries)")
+    return values
+
+
+def check_frame(manifold, base_point, frame, name: str = "frame") -> np.ndarray:
+    """Return ``frame`` if it is a tangent frame at ``base_point``, orthonormal in the metric.
+
+    Parameters
+    ----------
+    manifold : Geometry
+    base_point : ndarray, shape=[ambient_dim]
+        Already validated.
+    frame : array-like, shape=[ambient_dim, dim]
+    name : str
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-numeric or non-finite frame, a wrong shape, columns that
+        are not tangent at ``base_point`` or not orthonormal in the metric
+        there (within 1e-6).
+    """
+    frame = as_float_array(frame, name)
+    shape = (manifold.ambient_dim, manifold.dim)
+    if frame.shape != shape:
+        raise ValueError(f"{name}: expected shape {shape}, got {frame.shape}")
+    coords = getattr(manifold, "_coords", manifold.coordinates)   # the unchecked form, if any
+    gram = coords(base_point, frame, frame.T)
+    if not np.allclose(gram, np.eye(manifold.dim), rtol=0, atol=1e-6):
+        raise ValueError(f"{name}: expected columns orthonormal in the metric at the base point "
+                         f"(largest deviation of the Gram matrix from I: "
+                         f"{float(np.abs(gram - np.eye(manifold.dim)).max()):.3g})")
+    if manifold.ambient_dim > manifold.dim:
+        # Embedded manifold (the sphere): the columns must be tangent, not just orthonormal.
+        normal = np.abs(base_point @ frame)
+        if np.any(normal > 1e-6):
+            raise ValueError(f"{name}: expected columns tangent at the base point "
+                             f"(largest normal component {float(normal.max()):.3g})")
+    return frame
 
 
 def check_points(value, name: str, dim: int, *, allow_single: bool = True) -> np.ndarray:

@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
-from land import GeodesicSolverError, datasets, heldout
+from land import GeodesicSolverError
+from land.data import datasets
+from land.experiments import heldout
 
 BASE_SEED = 20250310
 DATASETS = ("arc", "cylinder", "wine")
@@ -75,7 +77,7 @@ def run_row(name: str, width_factor: float, seed: int) -> dict:
 def wine_grids(n_grid: int = 36) -> None:
     """Densities of both models over the wine data (seed 0, rule width) for the chapter's figure.
 
-    Writes the grid (:func:`land.heldout.save_grids`) and the points: role 0
+    Writes the grid (:func:`land.experiments.heldout.save_grids`) and the points: role 0
     train, 1 held out, 2 the LAND's mean, 3 the Gaussian's mean.
     """
     train, test, rng = make_split("wine", 0)

@@ -1,7 +1,7 @@
 """Study behind book/11_mixtures.md: LAND mixtures against GaussianMixture over seeds.
 
-Runs :func:`land.mixture.moons_experiment` (two moons in R^2, learned metric)
-and :func:`land.mixture.sphere_experiment` (two LAND clusters on the sphere)
+Runs :func:`land.experiments.mixtures.moons_experiment` (two moons in R^2, learned metric)
+and :func:`land.experiments.mixtures.sphere_experiment` (two LAND clusters on the sphere)
 for each seed, two jobs at a time, and writes
 
 * ``book/data/mixtures.csv``: one row per (dataset, seed): adjusted Rand
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
-from land.mixture import moons_experiment, sphere_experiment
+from land.experiments.mixtures import moons_experiment, sphere_experiment
 
 SEEDS = [101, 102, 103, 104, 105]
 N_GRID = 80  # grid points per axis of the mass check
@@ -68,7 +68,7 @@ def mass(seed: int = SEEDS[0]) -> None:
     """Integrate the first moons seed's fitted LAND mixture (Lebesgue density) over a box
     around the data and write ``book/data/mixtures_moons_mass.csv``."""
     from land import LearnedManifold, LocalDiagonalMetric
-    from land.mixture import lebesgue_mass
+    from land.model.mixture import lebesgue_mass
 
     result = moons_experiment(np.random.default_rng(seed))
     manifold = LearnedManifold(LocalDiagonalMetric(result.train, 0.15, 0.1), log_tol=1e-4)

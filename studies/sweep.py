@@ -5,8 +5,8 @@ Usage (from the repository root)::
     nice -n 10 .venv/bin/python -m studies.sweep --out book/data            # full (~15 min, 2 cores)
     .venv/bin/python -m studies.sweep --quick --out /tmp/sweep             # a small slice
 
-Each sweep is a list of configurations (:func:`land.study.make_config`);
-every (configuration, seed) is one call of :func:`land.study.run_one`, run
+Each sweep is a list of configurations (:func:`land.experiments.study.make_config`);
+every (configuration, seed) is one call of :func:`land.experiments.study.run_one`, run
 in parallel with joblib. A sweep writes ``sweep_<name>.csv`` (one row per
 configuration and seed) and ``sweep_<name>_summary.csv`` (mean, standard
 deviation and count over seeds).
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
-from land import study
+from land.experiments import study
 
 #: Columns summarised over seeds.
 SUMMARY_COLUMNS = (

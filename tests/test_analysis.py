@@ -5,7 +5,7 @@ import pytest
 from scipy import integrate
 
 import land
-from land import compare, diagnostics, reference
+from land.experiments import compare, diagnostics, reference
 
 NORTH = np.array([0.0, 0.0, 1.0])
 

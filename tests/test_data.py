@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import land
-from land.reference import rotated_covariance as rotation_cov, sphere_normalising_constant
+from land.experiments.reference import rotated_covariance as rotation_cov, sphere_normalising_constant
 
 MEAN = np.array([1.0, 2.0, 2.0]) / 3.0
 

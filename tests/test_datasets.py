@@ -1,11 +1,11 @@
-"""Tests of land.datasets: shapes, reproducibility, geometry and argument errors."""
+"""Tests of land.data.datasets: shapes, reproducibility, geometry and argument errors."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from land import datasets
+from land.data import datasets
 
 
 def test_noisy_arc_shape_geometry_and_reproducibility():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import land
-from land.reference import sphere_normalising_constant
+from land.experiments.reference import sphere_normalising_constant
 
 NORTH = np.array([0.0, 0.0, 1.0])
 

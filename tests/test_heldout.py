@@ -1,4 +1,4 @@
-"""Tests of land.heldout: the change of base measure, the Gaussian baseline, the comparison."""
+"""Tests of land.experiments.heldout: the change of base measure, the Gaussian baseline, the comparison."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from scipy.stats import multivariate_normal
 
 import land
-from land import heldout
+from land.experiments import heldout
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,3 +136,29 @@ def test_study_row_reproduces_the_committed_csv():
     for key in ("land_loglik", "land_loglik_corrected", "gaussian_loglik", "jacobian_ratio"):
         np.testing.assert_allclose(fresh[key], float(row[key]), atol=1e-3, err_msg=key)
     assert fresh["n_failed_test"] == int(row["n_failed_test"])
+
+
+def test_initial_parameters_memory_is_linear():
+    """The start of the held-out fit once built an N x N matrix (200 MB at N = 5000)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(4)
+    train = rng.standard_normal((5000, 2))
+    flat = land.LearnedManifold(land.GlobalDiagonalMetric([1.0, 1.0]))
+    tracemalloc.start()
+    try:
+        mean, cov = heldout.initial_parameters(flat, train)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20e6, f"peak {peak / 1e6:.0f} MB"
+    # The medoid in squared distance is the point nearest the mean.
+    np.testing.assert_array_equal(mean, train[np.argmin(np.sum((train - train.mean(0)) ** 2, 1))])
+    sq = np.sum(train[:500] ** 2, axis=1)
+    brute = sq[:, None] + sq[None, :] - 2.0 * train[:500] @ train[:500].T
+    sub_mean, _ = heldout.initial_parameters(flat, train[:500])
+    np.testing.assert_array_equal(sub_mean, train[:500][np.argmin(brute.sum(axis=1))])
+    # Flat unit metric: Log(mean, x) = x - mean and the frame is I, so cov is the second moment.
+    diff = train - mean
+    moment = diff.T @ diff / len(train)
+    np.testing.assert_allclose(cov, moment + 1e-6 * np.trace(moment) * np.eye(2), rtol=1e-6)

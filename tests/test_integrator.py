@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from land._dopri import METHODS, integrate_batch
+from land.geometry._dopri import METHODS, integrate_batch
 
 
 def oscillators(state):

@@ -97,7 +97,7 @@ def test_bad_input(learned):
 
 def test_batched_exp_matches_tight_scipy_reference(learned, rng):
     """The compiled DOP853 Exp (rtol 1e-6) agrees with DOP853 at rtol 1e-12 to 5e-7."""
-    from land.reference import scipy_exp
+    from land.experiments.reference import scipy_exp
 
     vecs = (0.6 * rng.standard_normal((12, 3))) * np.array([1.0, 1.0, 0.2])
     ours = learned.solve_exp(NORTH, vecs)
@@ -108,7 +108,7 @@ def test_batched_exp_matches_tight_scipy_reference(learned, rng):
 
 def test_batched_log_agrees_with_solve_bvp_where_both_converge(learned, sphere_data_small):
     """Same geodesics as the report's solve_bvp approach; residuals checked with a tight Exp."""
-    from land.reference import scipy_exp, scipy_log
+    from land.experiments.reference import scipy_exp, scipy_log
 
     targets = sphere_data_small.points[10:16]
     ours = learned.solve_log(NORTH, targets)

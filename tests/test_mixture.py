@@ -1,4 +1,4 @@
-"""EM for mixtures of LANDs (land.mixture) and the weighted LAND objective."""
+"""EM for mixtures of LANDs (land.model.mixture) and the weighted LAND objective."""
 
 from pathlib import Path
 
@@ -8,9 +8,8 @@ from scipy.stats import multivariate_normal
 from sklearn.metrics import adjusted_rand_score
 
 import land
-from land.mixture import (SPHERE_COVS, SPHERE_MEANS, LandMixture, _e_step,
-                          held_out_log_likelihood, lebesgue_log_density, mixture_log_density,
-                          sphere_experiment)
+from land.model.mixture import LandMixture, _e_step, held_out_log_likelihood, lebesgue_log_density, mixture_log_density
+from land.experiments.mixtures import SPHERE_COVS, SPHERE_MEANS, sphere_experiment
 
 CSV = Path(__file__).resolve().parents[1] / "book" / "data" / "mixtures.csv"
 

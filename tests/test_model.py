@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import land
-from land.reference import (finite_difference_gradients, fixed_draws, fixed_sample_objective,
+from land.experiments.reference import (finite_difference_gradients, fixed_draws, fixed_sample_objective,
                             rotated_covariance as rotation_cov, sphere_normalising_constant)
 
 MEAN = np.array([1.0, 2.0, 2.0]) / 3.0
@@ -23,7 +23,7 @@ def test_monte_carlo_constant_matches_quadrature(sphere, rng, cov):
 
 def test_gradients_match_finite_differences_with_fixed_samples(sphere, rng):
     """The analytic gradients are those of the Monte Carlo objective with the draws frozen
-    on the sphere (see land.reference.fixed_sample_objective), to relative error 1e-6."""
+    on the sphere (see land.experiments.reference.fixed_sample_objective), to relative error 1e-6."""
     cov = rotation_cov(0.6, 0.25, 0.7)
     data = land.sample_sphere_land(300, MEAN, cov, rng).points
     mean = sphere.exp(MEAN, sphere.tangent_basis(MEAN) @ np.array([0.2, -0.1]))

@@ -14,7 +14,7 @@ import pytest
 from scipy.optimize import minimize
 
 import land
-from land.reference import sphere_normalising_constant
+from land.experiments.reference import sphere_normalising_constant
 
 SPHERE = land.Sphere()
 NORTH = np.array([0.0, 0.0, 1.0])
@@ -68,7 +68,7 @@ def exact_mle(data, base):
 def test_fit_reaches_the_exact_mle_within_monte_carlo_error(sd_major, sd_minor):
     """Condition numbers 1, 10 and 50, default initialisation, at most 60 iterations."""
     data_rng = np.random.default_rng(11)
-    true_cov = land.reference.rotated_covariance(sd_major, sd_minor, 0.4)
+    true_cov = land.experiments.reference.rotated_covariance(sd_major, sd_minor, 0.4)
     data = land.sample_sphere_land(800, NORTH, true_cov, data_rng).points
     mean_ref, frame_ref, cov_ref = exact_mle(data, NORTH)
     means, covs = [], []

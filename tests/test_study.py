@@ -1,4 +1,4 @@
-"""Tests of land.study and of the committed sweep results (book/data/sweep_*.csv)."""
+"""Tests of land.experiments.study and of the committed sweep results (book/data/sweep_*.csv)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import land
-from land import study
+from land.experiments import study
 
 DATA = Path(__file__).resolve().parents[1] / "book" / "data"
 
@@ -114,10 +114,32 @@ def _check_reproduces(row):
 
 @pytest.mark.skipif(not (DATA / "sweep_n_samples.csv").exists(), reason="sweep CSVs not generated")
 def test_sweep_csv_rows_reproduce():
-    """Re-run three committed rows (two sweeps, two seeds) and compare every deterministic column."""
+    """Re-run three committed rows (three sweeps, three seeds) and compare every deterministic column."""
     _check_reproduces(_csv_row("n_samples", n_samples=100, seed=0))
     _check_reproduces(_csv_row("spread", sd=0.3, data="land", seed=1))
-    _check_reproduces(_csv_row("optimizer", optimizer="conjugate-gradient", seed=2))
+    _check_reproduces(_csv_row("optimizer", optimizer="fixed-step", seed=2))
+
+
+@pytest.mark.skipif(not (DATA / "sweep_optimizer.csv").exists(), reason="sweep CSVs not generated")
+def test_pymanopt_rows_reproduce_to_their_conclusion():
+    """pymanopt's line searches turn rounding differences between CPUs into different paths.
+
+    The conjugate-gradient row, re-run on another CPU, reached its tolerance
+    after 165 instead of 194 iterations (errors 1.4e-3 against 3.0e-3). So
+    for pymanopt's rows we check what the chapter concludes from them: the
+    run reaches the study's tolerance, with an error within a factor of
+    three of the committed one.
+    """
+    row = _csv_row("optimizer", optimizer="conjugate-gradient", seed=2)
+    config = study.make_config(**{k: (int(v) if k in ("index", "seed", "n_points", "n_samples", "n_iter")
+                                      else (v == "True" if k == "reference" else v))
+                                  for k, v in row.items()
+                                  if k in study.DEFAULTS and not (isinstance(v, float) and np.isnan(v))})
+    fresh = study.run_one(config)
+    assert np.isfinite(fresh["iters_to_tol"]) and np.isfinite(float(row["iters_to_tol"]))
+    for column in ("opt_mean_err", "opt_cov_err"):
+        ratio = float(fresh[column]) / float(row[column])
+        assert 1 / 3 < ratio < 3, (column, fresh[column], row[column])
 
 
 def test_plot_helpers_return_figures_and_check_shapes():

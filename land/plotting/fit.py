@@ -1,6 +1,6 @@
 """Figures of the chapter on inferring parameters (report Figures 3-5 and extras).
 
-Every function takes plain arrays (from :mod:`land.diagnostics` and a fit's
+Every function takes plain arrays (from :mod:`land.experiments.diagnostics` and a fit's
 history), draws one figure and returns it; none of them computes a fit.
 Captions belong to the book, so the axes carry no titles.
 """

@@ -1,6 +1,6 @@
 """Figures of the chapter beyond the sphere: 2-D densities over planar data.
 
-Each function takes arrays (data and :class:`land.heldout.GridDensity`
+Each function takes arrays (data and :class:`land.experiments.heldout.GridDensity`
 results), draws one figure and returns it; none computes a fit.
 """
 

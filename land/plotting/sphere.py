@@ -261,10 +261,10 @@ def plot_deviation_study(study, *, measures=("max_radial", "max_plane_angle", "e
 
     Parameters
     ----------
-    study : land.compare.DeviationStudy
+    study : land.experiments.compare.DeviationStudy
         One line per data size ``N``.
     measures : sequence of str
-        Measures of :meth:`~land.compare.DeviationStudy.values`, one panel each.
+        Measures of :meth:`~land.experiments.compare.DeviationStudy.values`, one panel each.
     ncols : int
         Panels per row.
 
@@ -301,7 +301,7 @@ def plot_deviation_by_length(deviations, *, labels=None):
 
     Parameters
     ----------
-    deviations : sequence of land.compare.GeodesicDeviation
+    deviations : sequence of land.experiments.compare.GeodesicDeviation
     labels : sequence of str, optional
 
     Returns

@@ -1,7 +1,7 @@
 """Figures of the quantitative study chapter (``book/09_study.md``).
 
 The functions take summary columns (means and standard deviations over
-seeds, from the sweep CSVs read with :func:`land.study.load_table`) and
+seeds, from the sweep CSVs read with :func:`land.experiments.study.load_table`) and
 return a matplotlib Figure; they compute nothing.
 """
 

@@ -13,11 +13,12 @@ and long (up to ``1/rho`` per unit) far from the data.
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
-from land import _kernels
-from land._validation import as_float_array, check_points, check_positive
+from land.geometry import _kernels
+from land._validation import as_float_array, check_points, check_positive, check_positive_int
 
-__all__ = ["GlobalDiagonalMetric", "LocalDiagonalMetric"]
+__all__ = ["GlobalDiagonalMetric", "LocalDiagonalMetric", "kernel_width_rule"]
 
 # Query points are processed in chunks whose (chunk, N) weight matrix fits in
 # the CPU's L2 cache (64 x 1000 doubles = 512 kB): the exponent, the exp and
@@ -26,11 +27,29 @@ __all__ = ["GlobalDiagonalMetric", "LocalDiagonalMetric"]
 _CHUNK_ELEMENTS = 65_536
 
 
+def _check_scales(data, kernel_width, rho):
+    """Refuse a kernel width and rho whose metric would overflow in floating point."""
+    if not rho > 1e-300:
+        raise ValueError(f"rho: 1 / rho overflows (rho = {rho:g}); the metric far from the data "
+                         "is 1 / rho, so rho must be at least about 1e-300")
+    with np.errstate(all="ignore"):
+        scaled = np.float64(rho) / np.float64(kernel_width) ** 2
+        inverse = 1.0 / scaled
+    if not (np.isfinite(scaled) and scaled > 0 and np.isfinite(inverse)):
+        raise ValueError(f"kernel_width, rho: rho / kernel_width**2 = {scaled:g} overflows or "
+                         f"underflows (kernel_width = {kernel_width:g}, rho = {rho:g}); the metric "
+                         "is evaluated in units of the kernel width, where its floor is that ratio")
+    spread = float(np.max(np.abs(data - data.mean(axis=0)))) / kernel_width
+    if not spread**2 < 1e300:
+        raise ValueError(f"kernel_width: {kernel_width:g} is too small for data spread over "
+                         f"{spread * kernel_width:g}: squared distances in kernel widths overflow")
+
+
 class _DiagonalMetric:
     """Evaluation shared by the diagonal metrics, through the compiled kernel.
 
     A subclass sets ``dim``, ``centre``, ``length_scale`` and ``_kernel_spec``
-    (the standardised problem handed to :mod:`land._kernels`). In standardised
+    (the standardised problem handed to ``land.geometry._kernels``). In standardised
     coordinates ``z = (x - centre) / length_scale`` the metric is
     ``m_z = length_scale^2 m_x``, so ``dm_x/dx = length_scale^-3 dm_z/dz``
     and ``d2m_x/dx2 = length_scale^-4 d2m_z/dz2``.
@@ -47,7 +66,7 @@ class _DiagonalMetric:
         return tuple(t[0] for t in terms) if single else terms
 
     def metric_diagonal(self, points) -> np.ndarray:
-        """Diagonal of ``M(x)``.
+        """Diagonal of the metric ``M(x)`` at each point.
 
         Parameters
         ----------
@@ -56,25 +75,136 @@ class _DiagonalMetric:
         Returns
         -------
         ndarray, shape like ``points``
+            Positive entries, at most ``1 / rho`` for the local metric.
+
+        Raises
+        ------
+        TypeError
+            If ``points`` is not a real numeric array.
+        ValueError
+            For NaN/inf, an empty batch or a last axis other than D.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> metric.metric_diagonal(data[:4]).shape
+        (4, 2)
+        >>> np.round(metric.metric_diagonal([50.0, -50.0]), 6)     # far from the data: 1 / rho
+        array([100., 100.])
         """
         return self._terms(points, 0)[0]
 
     def metric_jacobian(self, points) -> np.ndarray:
-        """Jacobian of the diagonal, ``J[..., d, j] = dM_d / dx_j``, shape [D, D] or [n, D, D]."""
+        """Jacobian of the metric's diagonal, ``J[..., d, j] = dM_d / dx_j``.
+
+        Parameters
+        ----------
+        points : array-like, shape=[D] or [n, D]
+
+        Returns
+        -------
+        ndarray, shape=[D, D] or [n, D, D]
+
+        Raises
+        ------
+        TypeError
+            If ``points`` is not a real numeric array.
+        ValueError
+            For NaN/inf, an empty batch or a last axis other than D.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> x, step = data[0], np.array([1e-6, 0.0])
+        >>> change = (metric.metric_diagonal(x + step) - metric.metric_diagonal(x - step)) / 2e-6
+        >>> bool(np.allclose(metric.metric_jacobian(x)[:, 0], change, rtol=1e-5))
+        True
+        """
         return self._terms(points, 1)[1]
 
     def metric_and_jacobian(self, points, *, jacobian: bool = True):
-        """Diagonal of ``M(x)`` and (unless ``jacobian=False``, then None) its Jacobian."""
+        """Diagonal of ``M(x)`` and its Jacobian in one pass over the data.
+
+        Parameters
+        ----------
+        points : array-like, shape=[D] or [n, D]
+        jacobian : bool
+            If False, skip the Jacobian and return None in its place.
+
+        Returns
+        -------
+        diagonal : ndarray, shape like ``points``
+            As :meth:`metric_diagonal`.
+        jacobian : ndarray or None
+            As :meth:`metric_jacobian`.
+
+        Raises
+        ------
+        TypeError
+            If ``points`` is not a real numeric array.
+        ValueError
+            For NaN/inf, an empty batch or a last axis other than D.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> m, jac = metric.metric_and_jacobian(data[:3])
+        >>> m.shape, jac.shape
+        ((3, 2), (3, 2, 2))
+        >>> metric.metric_and_jacobian(data[:3], jacobian=False)[1] is None
+        True
+        """
         terms = self._terms(points, 1 if jacobian else 0)
         return terms[0], (terms[1] if jacobian else None)
 
     def metric_hessian(self, points) -> np.ndarray:
-        """Second derivatives ``H[..., d, j, k] = d2M_d / dx_j dx_k``, shape [D, D, D] or [n, D, D, D]."""
+        """Second derivatives of the metric's diagonal, ``H[..., d, j, k] = d2M_d / dx_j dx_k``.
+
+        Parameters
+        ----------
+        points : array-like, shape=[D] or [n, D]
+
+        Returns
+        -------
+        ndarray, shape=[D, D, D] or [n, D, D, D]
+            Symmetric in ``j`` and ``k``.
+
+        Raises
+        ------
+        TypeError
+            If ``points`` is not a real numeric array.
+        ValueError
+            For NaN/inf, an empty batch or a last axis other than D.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> hess = metric.metric_hessian(data[:2])
+        >>> hess.shape, bool(np.allclose(hess, np.swapaxes(hess, 2, 3)))
+        ((2, 2, 2, 2), True)
+        """
         return self._terms(points, 2)[2]
 
 
 class LocalDiagonalMetric(_DiagonalMetric):
     """Diagonal local-covariance metric of the LAND paper (report section 2).
+
+    ``M(x) = diag(1 / (sum_n w_n(x) (x_n - x)^2 + rho))`` with Gaussian weights
+    ``w_n(x) = exp(-|x_n - x|^2 / (2 kernel_width^2))``: small where the data
+    spread widely around ``x``, large (up to ``1 / rho``) across the data and
+    far from it, so geodesics follow the data.
 
     Parameters
     ----------
@@ -88,13 +218,34 @@ class LocalDiagonalMetric(_DiagonalMetric):
         by ``c`` leaves the geometry unchanged when ``kernel_width`` is
         scaled by ``c`` and ``rho`` by ``c**2``.
 
+    Raises
+    ------
+    TypeError
+        For non-numeric data or parameters.
+    ValueError
+        For data that are not a finite (N, D) array, a kernel width or rho
+        that is not positive, or a combination whose metric would overflow in
+        floating point (``1 / rho``, ``rho / kernel_width**2``, or squared
+        distances in kernel widths), with the reason.
+
     Notes
     -----
-    Evaluation runs in a compiled kernel (:mod:`land._kernels`) by direct sums
+    Evaluation runs in a compiled kernel (``land.geometry._kernels``) by direct sums
     over the data in standardised coordinates; weights below ``exp(-40)``
     are dropped (their share of any local variance is below 1e-15 of
     ``rho``). :meth:`reference_metric_and_jacobian` is an independent numpy
     implementation that the tests compare against.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+    >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+    >>> np.round(metric.metric_diagonal([10.0, 10.0]), 6)     # far from the data: 1 / rho
+    array([100., 100.])
+    >>> bool(np.all(metric.metric_diagonal(data[:5]) < 100.0))
+    True
     """
 
     def __init__(self, data, kernel_width: float, rho: float):
@@ -105,6 +256,7 @@ class LocalDiagonalMetric(_DiagonalMetric):
         self.kernel_width = check_positive(kernel_width, "kernel_width")
         self.rho = check_positive(rho, "rho")
         self.dim = self.data.shape[1]
+        _check_scales(data, self.kernel_width, self.rho)
         # Standardised coordinates z = (x - centre) / scale: the kernel weights become
         # exp(-|z_n - z|^2 / 2) and every solver tolerance is relative to the kernel
         # width, so shifting or scaling the problem does not change the answers.
@@ -158,6 +310,32 @@ class LocalDiagonalMetric(_DiagonalMetric):
         terms of size ``|x|^2`` to leave ones of size ``sigma^2``; in double
         precision that costs a few digits (relative error ~1e-13 for data of
         unit scale), checked against the direct sums in the tests.
+
+        Parameters
+        ----------
+        points : array-like, shape=[D] or [n, D]
+        jacobian : bool
+            Whether to compute the Jacobian too.
+
+        Returns
+        -------
+        diagonal : ndarray, shape like ``points``
+        jacobian : ndarray, shape=[..., D, D] or None
+
+        Raises
+        ------
+        TypeError, ValueError
+            For bad ``points``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> m, jac = metric.reference_metric_and_jacobian(data[:3])
+        >>> bool(np.allclose(m, metric.metric_diagonal(data[:3]), rtol=1e-10))
+        True
         """
         query = check_points(points, "points", self.dim)
         single = query.ndim == 1
@@ -207,6 +385,19 @@ class GlobalDiagonalMetric(_DiagonalMetric):
     ----------
     diagonal : array-like, shape=[D]
         Positive entries of the metric.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``diagonal`` is not a finite 1-D array of positive numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> flat = land.LearnedManifold(land.GlobalDiagonalMetric([4.0, 1.0]))
+    >>> np.round(flat.exp(np.zeros(2), [0.5, 0.5]), 9)         # a straight line
+    array([0.5, 0.5])
     """
 
     def __init__(self, diagonal):
@@ -221,3 +412,50 @@ class GlobalDiagonalMetric(_DiagonalMetric):
 
     def __repr__(self) -> str:
         return f"GlobalDiagonalMetric({self.diagonal.tolist()})"
+
+
+def kernel_width_rule(train, n_neighbours: int = 20) -> float:
+    """A data-driven kernel width: the median distance to the ``n_neighbours``-th neighbour.
+
+    With this width each training point has about ``n_neighbours`` others
+    within one kernel width, so the local covariances behind the metric
+    average over enough points not to be noise, in whatever units the data
+    come in. It is chosen from the training points alone.
+
+    Parameters
+    ----------
+    train : array-like, shape=[N, D]
+        The data the metric is learned from (N > ``n_neighbours``).
+    n_neighbours : int
+        Which neighbour's distance to take the median of.
+
+    Returns
+    -------
+    float
+        The kernel width, in the units of the data.
+
+    Raises
+    ------
+    TypeError
+        If ``train`` is not numeric or ``n_neighbours`` is not an integer.
+    ValueError
+        If ``train`` is not a finite (N, D) array with N > ``n_neighbours``, or
+        ``n_neighbours`` < 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from land.geometry.metric import kernel_width_rule
+    >>> grid = np.stack(np.meshgrid(np.arange(10.0), np.arange(10.0)), -1).reshape(-1, 2)
+    >>> kernel_width_rule(grid, n_neighbours=4)
+    1.0
+    >>> kernel_width_rule(2.0 * grid, n_neighbours=4)
+    2.0
+    """
+    train = as_float_array(train, "train")
+    n_neighbours = check_positive_int(n_neighbours, "n_neighbours")
+    if train.ndim != 2 or train.shape[0] <= n_neighbours:
+        raise ValueError(f"train: expected shape (N, D) with N > n_neighbours = {n_neighbours}, "
+                         f"got {train.shape}")
+    dist, _ = cKDTree(train).query(train, [n_neighbours + 1])  # the first hit is the point itself
+    return float(np.median(dist))

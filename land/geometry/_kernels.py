@@ -24,7 +24,7 @@ The kernels:
 * :func:`shoot_batch`: damped Newton shooting for Log, with the exact
   Jacobian from the variational equations.
 
-The numpy implementation in :mod:`land.metric` and :mod:`land._dopri` is the
+The numpy implementation in :mod:`land.geometry.metric` and :mod:`land.geometry._dopri` is the
 reference these kernels are tested against.
 """
 

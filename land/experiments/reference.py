@@ -41,9 +41,9 @@ from land._validation import (
     check_positive_int,
     check_spd,
 )
-from land.compare import hand_over_tangent, tangent_fan
-from land.geodesic import GeodesicSolverError
-from land.sphere import Sphere
+from land.experiments.compare import hand_over_tangent, tangent_fan
+from land.geometry.base import GeodesicSolverError
+from land.geometry.sphere import Sphere
 
 __all__ = [
     "FixedDraws",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from land._validation import check_generator, check_nonnegative, check_positive, check_positive_int
+from land._validation import as_float_array, check_generator, check_nonnegative, check_positive, check_positive_int
 
 __all__ = ["noisy_arc", "noisy_cylinder_patch", "load_wine_pca", "train_test_split"]
 
@@ -54,6 +54,30 @@ def noisy_arc(n: int, rng: np.random.Generator, *, radius: float = 1.0,
     Returns
     -------
     ndarray, shape=[n, 2]
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, ``rng`` not a ``numpy.random.Generator``,
+        ``radius`` or ``noise`` not a real number, or ``angle_range`` not a
+        pair of numbers.
+    ValueError
+        If ``n < 1``, ``radius`` is not a finite number > 0, ``noise`` is
+        negative or not finite, or ``angle_range`` is not a finite ``low <
+        high``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from land.data.datasets import noisy_arc
+    >>> noisy_arc(50, np.random.default_rng(0)).shape
+    (50, 2)
+
+    Without noise the points lie on the arc itself:
+
+    >>> arc = noisy_arc(20, np.random.default_rng(0), radius=2.0, noise=0.0)
+    >>> bool(np.allclose(np.linalg.norm(arc, axis=1), 2.0)), bool(np.all(arc[:, 1] >= 0))
+    (True, True)
     """
     n = check_positive_int(n, "n")
     rng = check_generator(rng)
@@ -92,6 +116,29 @@ def noisy_cylinder_patch(n: int, rng: np.random.Generator, *, radius: float = 1.
     Returns
     -------
     ndarray, shape=[n, 3]
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, ``rng`` not a ``numpy.random.Generator``,
+        ``radius``, ``height`` or ``noise`` not a real number, or
+        ``angle_range`` not a pair of numbers.
+    ValueError
+        If ``n < 1``, ``radius`` or ``height`` is not a finite number > 0,
+        ``noise`` is negative or not finite, or ``angle_range`` is not a
+        finite ``low < high``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from land.data.datasets import noisy_cylinder_patch
+    >>> sheet = noisy_cylinder_patch(50, np.random.default_rng(0), height=1.0, noise=0.0)
+    >>> sheet.shape
+    (50, 3)
+    >>> bool(np.allclose(np.linalg.norm(sheet[:, :2], axis=1), 1.0))
+    True
+    >>> bool(np.all(np.abs(sheet[:, 2]) <= 0.5))
+    True
     """
     n = check_positive_int(n, "n")
     rng = check_generator(rng)
@@ -127,6 +174,23 @@ def load_wine_pca(n_components: int = 2, *, return_labels: bool = False):
     points : ndarray, shape=[178, n_components]
     labels : ndarray of int, shape=[178]
         Only if ``return_labels``.
+
+    Raises
+    ------
+    TypeError
+        If ``n_components`` is not an integer.
+    ValueError
+        If ``n_components`` is not from 1 to 13.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from land.data.datasets import load_wine_pca
+    >>> points, labels = load_wine_pca(return_labels=True)
+    >>> points.shape, np.bincount(labels).tolist()
+    ((178, 2), [59, 71, 48])
+    >>> np.round(points.std(axis=0), 6)
+    array([1., 1.])
     """
     n_components = check_positive_int(n_components, "n_components")
     if n_components > 13:
@@ -162,8 +226,28 @@ def train_test_split(points, test_fraction: float, rng: np.random.Generator):
     -------
     train : ndarray, shape=[N - N_test, D]
     test : ndarray, shape=[N_test, D]
+        ``N_test`` is ``round(test_fraction * N)``, kept between 1 and ``N - 1``.
+
+    Raises
+    ------
+    TypeError
+        If ``test_fraction`` is not a real number, ``rng`` not a
+        ``numpy.random.Generator``, or ``points`` an object numpy cannot
+        convert to floats.
+    ValueError
+        If ``points`` holds text that is not a number or is not an ``(N, D)``
+        array with ``N >= 2``, or ``test_fraction`` is not in ``(0, 1)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from land.data.datasets import noisy_arc, train_test_split
+    >>> points = noisy_arc(100, np.random.default_rng(0))
+    >>> train, test = train_test_split(points, 0.2, np.random.default_rng(1))
+    >>> train.shape, test.shape
+    ((80, 2), (20, 2))
     """
-    points = np.asarray(points, dtype=float)
+    points = as_float_array(points, "points")
     if points.ndim != 2 or points.shape[0] < 2:
         raise ValueError(f"points: expected shape (N, D) with N >= 2, got {points.shape}")
     test_fraction = check_positive(test_fraction, "test_fraction")

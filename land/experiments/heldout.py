@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from land._validation import as_float_array, check_generator, check_positive_int, check_spd
+from land._validation import (as_float_array, check_frame, check_generator, check_positive,
+                              check_positive_int, check_spd)
+from land.geometry.metric import kernel_width_rule  # noqa: F401  (re-exported for the chapters)
 from land.model import normalising_constant
 
 __all__ = [
@@ -303,11 +305,15 @@ def exp_jacobian_ratio(manifold, mean, frame, cov, n_samples: int, rng: np.rando
         ``J`` at the converged draws.
     """
     manifold = _check_learned(manifold)
+    mean = manifold.check_points(mean, "mean")
+    if mean.ndim != 1:
+        raise ValueError(f"mean: expected a single point of shape ({manifold.dim},), got {mean.shape}")
     n_samples = check_positive_int(n_samples, "n_samples")
     rng = check_generator(rng)
+    step = check_positive(step, "step")
     dim = manifold.dim
     cov = check_spd(cov, "cov", dim)
-    frame = as_float_array(frame, "frame")
+    frame = check_frame(manifold, mean, frame)
     coords = rng.standard_normal((n_samples, dim)) @ np.linalg.cholesky(cov).T
     vecs = coords @ frame.T
     probes = np.concatenate([vecs[:, None, :] + s * step * np.eye(dim) for s in (1, -1)], axis=1)
@@ -397,9 +403,9 @@ def initial_parameters(manifold, train):
     cov : ndarray, shape=[D, D]
     """
     train = _check_points(train, "train", manifold.dim)
-    sq = np.sum(train**2, axis=1)
-    spread = sq[:, None] + sq[None, :] - 2.0 * train @ train.T
-    mean = train[np.argmin(spread.sum(axis=1))]
+    # sum_j |x_i - x_j|^2 = N |x_i - xbar|^2 + const, so the medoid in squared
+    # distance is the point nearest the mean: found in linear memory, not N x N.
+    mean = train[np.argmin(np.sum((train - train.mean(axis=0)) ** 2, axis=1))]
     logs = manifold.solve_log(mean, train)
     coords = manifold.coordinates(mean, manifold.frame(mean), logs.value[logs.converged])
     cov = coords.T @ coords / coords.shape[0]
@@ -431,8 +437,8 @@ def heldout_experiment(train, test, *, kernel_width: float, rho: float, n_iter: 
     """
     import time
 
-    from land.learned import LearnedManifold
-    from land.metric import LocalDiagonalMetric
+    from land.geometry.learned import LearnedManifold
+    from land.geometry.metric import LocalDiagonalMetric
     from land.model import fit_land
 
     train = as_float_array(train, "train")
@@ -453,25 +459,6 @@ def heldout_experiment(train, test, *, kernel_width: float, rho: float, n_iter: 
     ratio, ratio_se, _ = exp_jacobian_ratio(manifold, fit.mean, fit.frame, fit.cov, n_constant, rng)
     return HeldoutExperiment(manifold, fit, gaussian, constant, comparison, ratio, ratio_se,
                              seconds)
-
-
-def kernel_width_rule(train, n_neighbours: int = 20) -> float:
-    """A data-driven kernel width: the median distance to the ``n_neighbours``-th neighbour.
-
-    With this width each training point has about ``n_neighbours`` others
-    within one kernel width, so the local covariances behind the metric
-    average over enough points not to be noise, in whatever units the data
-    come in. It is chosen from the training points alone.
-    """
-    from scipy.spatial import cKDTree
-
-    train = as_float_array(train, "train")
-    n_neighbours = check_positive_int(n_neighbours, "n_neighbours")
-    if train.ndim != 2 or train.shape[0] <= n_neighbours:
-        raise ValueError(f"train: expected shape (N, D) with N > n_neighbours = {n_neighbours}, "
-                         f"got {train.shape}")
-    dist, _ = cKDTree(train).query(train, [n_neighbours + 1])  # the first hit is the point itself
-    return float(np.median(dist))
 
 
 def save_grids(path, grids: dict) -> None:

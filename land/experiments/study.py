@@ -20,7 +20,7 @@ paired.
 
 Errors. ``mean_err`` is the geodesic distance to the target mean,
 ``cov_err`` the relative Frobenius error of the covariance after carrying it
-to the target (:mod:`land.diagnostics`). Each sphere run also computes a
+to the target (:mod:`land.experiments.diagnostics`). Each sphere run also computes a
 reference MLE of its data set (a long, tuned fit with many draws, averaged
 over its last iterates) and splits the error of the last iterate into the
 statistical part (``mle_*``: MLE against the target, which includes the
@@ -38,15 +38,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import logsumexp
 
-from land import diagnostics
+from land.experiments import diagnostics
 from land._validation import as_float_array, check_positive, check_positive_int
-from land.geodesic import GeodesicSolverError
+from land.geometry.base import GeodesicSolverError
 from land.data import sample_sphere_data, sample_sphere_land
-from land.learned import LearnedManifold
-from land.metric import LocalDiagonalMetric
+from land.geometry.learned import LearnedManifold
+from land.geometry.metric import LocalDiagonalMetric
 from land.model import fit_land, normalising_constant
-from land.reference import fixed_draws
-from land.sphere import Sphere
+from land.experiments.reference import fixed_draws
+from land.geometry.sphere import Sphere
 
 __all__ = [
     "DEFAULTS",
@@ -80,7 +80,7 @@ DEFAULTS = dict(
     n_iter=100,
     step_mean=0.5,
     step_cov=None,              # absolute step of A; None: step_cov_fraction / s_hat
-    step_cov_fraction=0.5,      # see land.diagnostics.suggested_step_cov
+    step_cov_fraction=0.5,      # see land.experiments.diagnostics.suggested_step_cov
     init_offset=0.3,            # rad from the target to the initial mean
     init_sd=0.1,                # initial Sigma = init_sd^2 I
     kernel_width=0.25,          # learned metric only
@@ -189,7 +189,7 @@ def _checkpoints(row, prefix, errors):
 def first_within(errors, tol: float) -> float:
     """First iteration ``k`` with ``errors[k] <= tol``, as a float (NaN if none).
 
-    Unlike :func:`land.diagnostics.iterations_to_tolerance` (which asks the
+    Unlike :func:`land.experiments.diagnostics.iterations_to_tolerance` (which asks the
     error to *stay* within ``tol``), a single late Monte Carlo excursion
     does not move this count, so it measures the speed of the optimiser
     rather than the tail of its jitter.
@@ -424,7 +424,7 @@ class FixedObjective:
     ``B`` (3 x 3) whose ``P = B^T B`` acts on ambient tangent vectors, so the
     quadratic form ``Log_mu(x)^T P Log_mu(x)`` needs no tangent frame (a
     frame that turned with ``mu`` would change the objective). The constant
-    is the importance-sampling estimate of :func:`land.reference.fixed_sample_objective`:
+    is the importance-sampling estimate of :func:`land.experiments.reference.fixed_sample_objective`:
 
         phi(mu, B) = 1/(2N) sum_n g_n^T P g_n
                      + log(1/S sum_s exp(-g_s^T P g_s / 2) m_s / q_s),

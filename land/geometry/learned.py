@@ -2,7 +2,7 @@
 
 Exp integrates the geodesic ODE of a diagonal metric; Log solves the two-point
 boundary value problem by Newton shooting. Both run in compiled kernels
-(:mod:`land._kernels`) over whole batches in parallel, in the metric's
+(``land.geometry._kernels``) over whole batches in parallel, in the metric's
 standardised coordinates, so that shifting or rescaling the problem does not
 change the answers. Newton shooting uses the exact Jacobian of Exp from the
 variational equations; each Log is solved from several starts and the
@@ -13,15 +13,15 @@ converged and how far off it is.
 from __future__ import annotations
 
 import numpy as np
-from scipy.integrate import solve_ivp
+from scipy.integrate import solve_bvp, solve_ivp
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from land import _kernels
-from land._validation import check_points, check_positive, check_positive_int
-from land.geodesic import GeodesicResult, GeodesicSolverError
-from land.metric import GlobalDiagonalMetric, LocalDiagonalMetric
+from land.geometry import _kernels
+from land._validation import check_frame, check_points, check_positive, check_positive_int
+from land.geometry.base import GeodesicResult, GeodesicSolverError
+from land.geometry.metric import GlobalDiagonalMetric, LocalDiagonalMetric
 
 __all__ = ["LearnedManifold", "LOG_STARTS"]
 
@@ -46,6 +46,10 @@ def _christoffel(diagonal, jac, vec_u, vec_w):
 class LearnedManifold:
     """R^D with a diagonal metric, e.g. the LAND metric :class:`~land.LocalDiagonalMetric`.
 
+    Exp integrates the geodesic equation with a compiled DOP853 integrator;
+    Log solves the two-point problem by Newton shooting with the exact
+    Jacobian of Exp, from several starts (see :meth:`solve_log`).
+
     Parameters
     ----------
     metric : LocalDiagonalMetric or GlobalDiagonalMetric
@@ -61,14 +65,42 @@ class LearnedManifold:
     max_newton : int
         Most Newton steps per Log and start.
     bvp_tol : float
-        Tolerance of the ``solve_bvp`` fallback for Logs that no start solves.
+        Tolerance of the collocation (``solve_bvp``) fallback for Logs that
+        neither shooting nor continuation solves.
+    max_steps : int
+        Most integrator steps per geodesic; a solve that needs more fails.
+
+    Attributes
+    ----------
+    dim, ambient_dim : int
+        Both D: points, tangent vectors and coordinates are all D-vectors.
+
+    Raises
+    ------
+    TypeError
+        If ``metric`` is not one of the two diagonal metrics.
+    ValueError
+        For a tolerance that is not positive or a count that is not >= 1.
 
     Notes
     -----
     For a diagonal metric ``M = diag(m)`` the geodesic equation reads
     ``x'' = (J^T (x' * x') / 2 - x' * (J x')) / m`` with ``J = dm/dx``.
     Distances, tolerances and the integrator's step control are computed in
-    coordinates ``z = (x - centre) / length_scale`` of the metric.
+    coordinates ``z = (x - centre) / length_scale`` of the metric, which makes
+    every answer equivariant under shifts and scalings of the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+    >>> manifold = land.LearnedManifold(land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2))
+    >>> base = np.array([0.0, 1.0])                     # the top of the arc
+    >>> vec = np.array([0.2, 0.0])                      # along the arc
+    >>> end = manifold.exp(base, vec)
+    >>> bool(np.allclose(manifold.log(base, end), vec, atol=1e-6))
+    True
     """
 
     def __init__(self, metric, *, rtol: float = 1e-6, atol: float = 1e-8, log_tol: float = 1e-6,
@@ -92,7 +124,33 @@ class LearnedManifold:
 
     # ------------------------------------------------------------------ checks
     def check_points(self, points, name: str = "points") -> np.ndarray:
-        """Return ``points`` as a finite array of shape ``(D,)`` or ``(n, D)``."""
+        """Return ``points`` as a finite array of shape ``(D,)`` or ``(n, D)``.
+
+        Parameters
+        ----------
+        points : array-like, shape=[D] or [n, D]
+        name : str
+            The argument's name, used in error messages.
+
+        Returns
+        -------
+        ndarray
+
+        Raises
+        ------
+        TypeError, ValueError
+            For non-numeric, complex, boolean or non-finite input or a wrong shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> manifold.check_points([[0.0, 1.0]]).shape
+        (1, 2)
+        """
         return check_points(points, name, self.dim)
 
     def _check_base(self, base_point, name: str = "base_point") -> np.ndarray:
@@ -107,11 +165,74 @@ class LearnedManifold:
 
     # -------------------------------------------------------------- the ODEs
     def geodesic_acceleration(self, points, velocities) -> np.ndarray:
-        """``x''`` of the geodesic through ``points`` with ``velocities``, batched ``(n, D)``."""
+        """``x''`` of the geodesics through ``points`` with ``velocities`` (numpy, batched).
+
+        The compiled solvers use their own copy of this formula; this one serves
+        collocation and the tests.
+
+        Parameters
+        ----------
+        points, velocities : array-like, shape=[n, D]
+
+        Returns
+        -------
+        ndarray, shape=[n, D]
+
+        Raises
+        ------
+        TypeError, ValueError
+            For bad ``points``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> manifold.geodesic_acceleration(data[:3], np.zeros((3, 2)))   # at rest, no acceleration
+        array([[0., 0.],
+               [0., 0.],
+               [0., 0.]])
+        >>> v = np.array([[0.3, -0.1]])
+        >>> acc = manifold.geodesic_acceleration(data[:1], v)             # quadratic in velocity
+        >>> bool(np.allclose(manifold.geodesic_acceleration(data[:1], 2 * v), 4 * acc))
+        True
+        """
         return _acceleration(*self.metric.metric_and_jacobian(points), velocities)
 
     def christoffel(self, points, vec_u, vec_w) -> np.ndarray:
-        """``Gamma(u, w)^d = (w_d (J u)_d + u_d (J w)_d - (J^T (u * w))_d) / (2 m_d)``, batched."""
+        """``Gamma(u, w)^d = (w_d (J u)_d + u_d (J w)_d - (J^T (u * w))_d) / (2 m_d)``, batched.
+
+        Parameters
+        ----------
+        points, vec_u, vec_w : array-like, shape=[n, D]
+
+        Returns
+        -------
+        ndarray, shape=[n, D]
+            Symmetric in ``u`` and ``w``; ``-Gamma(v, v)`` is the geodesic
+            acceleration.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For bad ``points``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> x, u, w = data[:1], np.array([[0.3, -0.1]]), np.array([[0.5, 1.0]])
+        >>> bool(np.allclose(manifold.christoffel(x, u, w), manifold.christoffel(x, w, u)))
+        True
+        >>> acceleration = manifold.geodesic_acceleration(x, u)
+        >>> bool(np.allclose(-manifold.christoffel(x, u, u), acceleration))
+        True
+        """
         return _christoffel(*self.metric.metric_and_jacobian(points), vec_u, vec_w)
 
     def _integrate(self, base_point, tangent_vec, frame=None):
@@ -168,6 +289,23 @@ class LearnedManifold:
             ``residual`` is 0 for converged solves (the integrator's error
             control holds each end point to ``rtol``/``atol``) and inf for
             failed ones; ``info["n_rhs"]`` counts right-hand-side evaluations.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a bad base point (a batch included) or bad vectors.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> result = manifold.solve_exp(base, [[0.2, 0.0], [-0.2, 0.0]])
+        >>> result.value.shape, bool(result.converged.all())
+        ((2, 2), True)
         """
         base_point = self._check_base(base_point)
         vecs = self.check_points(tangent_vecs, "tangent_vecs")
@@ -181,11 +319,44 @@ class LearnedManifold:
         return GeodesicResult(ends, converged, residual, info)
 
     def exp(self, base_point, tangent_vecs) -> np.ndarray:
-        """Exponential map; raises :class:`~land.GeodesicSolverError` if a solve fails."""
+        """Exponential map: the end point of the geodesic with initial velocity ``tangent_vecs``.
+
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+        tangent_vecs : array-like, shape=[D] or [n, D]
+
+        Returns
+        -------
+        ndarray, shape like ``tangent_vecs``
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`solve_exp`.
+        GeodesicSolverError
+            If a solve fails; its ``result`` holds the whole batch.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> bool(np.allclose(manifold.exp(base, np.zeros(2)), base))
+        True
+        """
         return self.solve_exp(base_point, tangent_vecs).unwrap("exp")
 
     def exp_jacobian(self, base_point, tangent_vecs):
         """End points and Jacobians ``dExp_base(v)/dv`` from the variational equations.
+
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+        tangent_vecs : array-like, shape=[D] or [n, D]
 
         Returns
         -------
@@ -194,6 +365,24 @@ class LearnedManifold:
             ``J[i, a, b] = d Exp(v_i)_a / d v_b`` (ambient units; the
             standardisation cancels).
         converged : ndarray of bool, shape=[n]
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`solve_exp`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> ends, jac, ok = manifold.exp_jacobian(base, np.zeros((1, 2)))
+        >>> np.round(jac[0], 12) + 0.0                     # dExp/dv at v = 0 is the identity
+        array([[1., 0.],
+               [0., 1.]])
         """
         base_point = self._check_base(base_point)
         flat = np.atleast_2d(self.check_points(tangent_vecs, "tangent_vecs"))
@@ -212,20 +401,34 @@ class LearnedManifold:
             self.rtol / 100, self.atol / 100, self.max_newton, self.max_steps, *_kernels.TABLEAU)
 
     def _bvp_starts(self, base_point, targets, paths):
-        """Initial velocities from ``solve_bvp``, one point at a time (NaN rows where it fails).
+        """Initial velocities by collocation (:func:`scipy.integrate.solve_bvp`), point by point.
 
-        Collocation starts from the point's graph path when there is one (a
-        far better guess than the straight line when the data are curved).
+        The fallback for Logs that neither shooting nor continuation solved:
+        collocation holds both ends fixed and so does not suffer from the
+        sensitivity of shooting to its initial velocity. The mesh starts on
+        the point's graph path when there is one (a far better guess than
+        the chord when the data are curved), else on the chord. Rows are NaN
+        where collocation fails; the velocities it returns are then polished
+        by shooting, so only its direction and length matter.
         """
-        from land.reference import scipy_log  # the report's solver, shared with the benchmark
+        dim = self.dim
+        mesh = np.linspace(0.0, 1.0, 11)
+
+        def fun(_, y):
+            return np.vstack([y[dim:], self.geodesic_acceleration(y[:dim].T, y[dim:].T).T])
 
         starts = np.full_like(targets, np.nan)
         for i, target in enumerate(targets):
-            guess = None if paths is None or paths[i] is None else paths[i][None]
-            velocities, success = scipy_log(self, base_point, target[None, :], tol=self.bvp_tol,
-                                            initial_paths=guess)
-            if success[0]:
-                starts[i] = velocities[0]
+            path = None if paths is None else paths[i]
+            if path is None or path.shape[0] != mesh.size:
+                path = base_point + mesh[:, None] * (target - base_point)
+            guess = np.vstack([path.T, np.gradient(path, mesh, axis=0).T])
+            sol = solve_bvp(
+                fun, lambda ya, yb, target=target: np.concatenate([ya[:dim] - base_point,
+                                                                   yb[:dim] - target]),
+                mesh, guess, tol=self.bvp_tol)
+            if sol.success and np.isfinite(sol.y[dim:, 0]).all():
+                starts[i] = sol.y[dim:, 0]
         return starts
 
     def _graph_paths(self, base_point, targets, n_nodes: int = 11, n_neighbours: int = 10):
@@ -344,15 +547,14 @@ class LearnedManifold:
             Warm starts (e.g. the previous iteration's Logs).
         starts : sequence of {"warm", "graph", "chord"}
             Which starts to shoot from: the warm start (when given), the
-            shortest path through a neighbour graph of the data
-            (:meth:`_graph_paths`) and the straight chord. Starts within 5 %
-            of one already taken are skipped. Among the starts whose Newton
-            iteration converges, the geodesic of least length
+            shortest path through a neighbour graph of the data and the straight
+            chord. Starts within 5 % of one already taken are skipped. Among the
+            starts whose Newton iteration converges, the geodesic of least length
             ``sqrt(v^T M(base) v)`` is returned: the LAND's distance is the
-            shortest one, and shooting can converge to longer geodesics.
-            Points that no start solves are retried by continuation along
-            the graph path (:meth:`_continue`), then with ``solve_bvp``
-            started on the graph path, followed by shooting.
+            shortest one, and shooting can converge to longer geodesics. Points
+            that no start solves are retried by continuation along the graph
+            path, then by collocation (``solve_bvp``) started on that path,
+            followed by shooting.
 
         Returns
         -------
@@ -362,6 +564,26 @@ class LearnedManifold:
             end-point miss measured with an integrator 100 times tighter than
             ``rtol``, and ``info`` the number of converged starts per point,
             the start chosen, Newton iterations and right-hand-side counts.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For bad points, warm starts of the wrong shape, or unknown ``starts``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> targets = np.array([[0.2, 0.98], [-0.2, 0.98]])   # near the arc, either side
+        >>> result = manifold.solve_log(base, targets)
+        >>> result.converged, bool(result.residual.max() < 1e-6)
+        (array([ True,  True]), True)
+        >>> bool(np.allclose(manifold.exp(base, result.value), targets, atol=1e-6))
+        True
         """
         base_point = self._check_base(base_point)
         targets = self.check_points(points, "points")
@@ -449,40 +671,196 @@ class LearnedManifold:
         return GeodesicResult(velocities, converged, residuals, info)
 
     def log(self, base_point, points) -> np.ndarray:
-        """Logarithm map; raises :class:`~land.GeodesicSolverError` if a solve fails.
+        """Logarithm map: the initial velocity of the shortest geodesic to each point.
 
-        The error's ``result`` attribute holds the whole batch's
-        :class:`~land.GeodesicResult`, so the converged Logs can be used
-        without solving them again.
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+        points : array-like, shape=[D] or [n, D]
+
+        Returns
+        -------
+        ndarray, shape like ``points``
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`solve_log`.
+        GeodesicSolverError
+            If a solve fails. The error's ``result`` attribute holds the whole
+            batch's :class:`~land.GeodesicResult`, so the converged Logs can be
+            used without solving them again.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> point = np.array([0.2, 0.98])
+        >>> bool(np.allclose(manifold.exp(base, manifold.log(base, point)), point, atol=1e-6))
+        True
         """
         return self.solve_log(base_point, points).unwrap("log")
 
     def dist(self, base_point, points) -> np.ndarray:
-        """Geodesic distance ``sqrt(v^T M(base) v)`` with ``v = Log(base, x)``."""
+        """Geodesic distance ``sqrt(v^T M(base) v)`` with ``v = Log(base, x)``.
+
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+        points : array-like, shape=[D] or [n, D]
+
+        Returns
+        -------
+        ndarray, shape=[] or [n]
+
+        Raises
+        ------
+        TypeError, ValueError, GeodesicSolverError
+            As :meth:`log`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> points = np.array([[0.2, 0.98], [-0.2, 0.98]])
+        >>> d = manifold.dist(base, points)
+        >>> d.shape, bool(np.all(d > 0))
+        ((2,), True)
+        >>> coords = manifold.coordinates(base, manifold.frame(base), manifold.log(base, points))
+        >>> bool(np.allclose(d, np.linalg.norm(coords, axis=1)))   # the Log's metric length
+        True
+        """
         base_point = self._check_base(base_point)
         vecs = self.log(base_point, points)
         return np.sqrt(np.einsum("...d,d,...d->...", vecs, self.metric.metric_diagonal(base_point), vecs))
 
     def frame(self, base_point) -> np.ndarray:
-        """Orthonormal frame of the metric at ``base_point``: ``diag(M^{-1/2})``, shape (D, D)."""
+        """Orthonormal frame of the metric at ``base_point``: ``diag(M^{-1/2})``.
+
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+
+        Returns
+        -------
+        ndarray, shape=[D, D]
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``base_point`` is not a single finite point.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> frame = manifold.frame(base)
+        >>> bool(np.allclose(manifold.coordinates(base, frame, frame.T), np.eye(2)))
+        True
+        """
         base_point = self._check_base(base_point)
         return np.diag(1.0 / np.sqrt(self.metric.metric_diagonal(base_point)))
 
     def coordinates(self, base_point, frame, tangent_vecs) -> np.ndarray:
-        """Coordinates ``F^T M v`` of tangent vectors in an M-orthonormal ``frame`` F."""
+        """Coordinates ``F^T M v`` of tangent vectors in an M-orthonormal ``frame`` F.
+
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+        frame : array-like, shape=[D, D]
+            Orthonormal in the metric at ``base_point``.
+        tangent_vecs : array-like, shape=[D] or [n, D]
+
+        Returns
+        -------
+        ndarray, shape like ``tangent_vecs``
+            Their Euclidean norms are the metric lengths of the vectors.
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a bad base point or vectors, or a frame that is not orthonormal
+            in the metric at ``base_point``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> vec = np.array([0.1, 0.0])
+        >>> length = np.linalg.norm(manifold.coordinates(base, manifold.frame(base), vec))
+        >>> bool(np.isclose(length, np.sqrt(manifold.metric.metric_diagonal(base)[0]) * 0.1))
+        True
+        """
+        base_point = self._check_base(base_point)
+        frame = check_frame(self, base_point, frame)
+        return self._coords(base_point, frame, self.check_points(tangent_vecs, "tangent_vecs"))
+
+    def _coords(self, base_point, frame, tangent_vecs) -> np.ndarray:
+        """:meth:`coordinates` without checks (for :func:`~land._validation.check_frame`)."""
         diagonal = self.metric.metric_diagonal(base_point)
         return np.asarray(tangent_vecs) @ (diagonal[:, None] * frame)
 
     def transport_frame(self, base_point, tangent_vec, frame) -> np.ndarray:
-        """Parallel transport of ``frame`` (D, k) along the geodesic with initial velocity ``tangent_vec``.
+        """Parallel transport of ``frame`` along the geodesic with initial velocity ``tangent_vec``.
 
         The transported frame is re-orthonormalised (Cholesky) in the metric at
         ``exp(base_point, tangent_vec)``, which removes the integrator's small
         drift and makes the frame orthonormal exactly where a fit moves its mean.
+
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+        tangent_vec : array-like, shape=[D]
+        frame : array-like, shape=[D, D]
+            Orthonormal in the metric at ``base_point``.
+
+        Returns
+        -------
+        ndarray, shape=[D, D]
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a bad base point, more than one vector, or a bad frame.
+        GeodesicSolverError
+            If the geodesic ODE solve fails.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> vec = np.array([0.2, 0.0])
+        >>> moved = manifold.transport_frame(base, vec, manifold.frame(base))
+        >>> end = manifold.exp(base, vec)
+        >>> bool(np.allclose(manifold.coordinates(end, moved, moved.T), np.eye(2)))
+        True
         """
         base_point = self._check_base(base_point)
         vec = self.check_points(tangent_vec, "tangent_vec")
-        _, moved, ok = self._integrate(base_point, vec, np.asarray(frame, dtype=float))
+        if vec.ndim != 1:
+            raise ValueError(f"tangent_vec: expected one vector of shape ({self.dim},), got {vec.shape}")
+        frame = check_frame(self, base_point, frame)
+        _, moved, ok = self._integrate(base_point, vec, frame)
         if not ok:
             raise GeodesicSolverError("transport_frame: the geodesic ODE solve failed")
         # Orthonormalise at the end point that exp() returns, the point callers move to.
@@ -503,10 +881,40 @@ class LearnedManifold:
         with ``dExp/dv`` from the variational equations; that is the density
         that makes ``C`` the integral of the unnormalised LAND over the
         manifold (as long as Exp is injective on the draws' support).
+
+        Parameters
+        ----------
+        base_point : array-like, shape=[D]
+        frame : array-like, shape=[D, D]
+        tangent_coords : array-like, shape=[n, D]
+        exp_jacobian : bool
+
+        Returns
+        -------
+        GeodesicResult
+            ``value`` is 0 where the Exp failed (``converged`` False there).
+
+        Raises
+        ------
+        TypeError, ValueError
+            For a bad base point, frame or coordinates.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> result = manifold.solve_volume_density(base, manifold.frame(base), np.zeros((1, 2)))
+        >>> np.round(result.value, 12)
+        array([1.])
         """
         base_point = self._check_base(base_point)
-        coords = np.atleast_2d(np.asarray(tangent_coords, dtype=float))
-        vecs = coords @ np.asarray(frame).T
+        frame = check_frame(self, base_point, frame)
+        coords = np.atleast_2d(check_points(tangent_coords, "tangent_coords", self.dim))
+        vecs = coords @ frame.T
         if exp_jacobian:
             ends, jacobians, converged = self.exp_jacobian(base_point, vecs)
         else:
@@ -526,6 +934,32 @@ class LearnedManifold:
 
         This is the LAND paper's approximation (exact for a flat metric); the
         sphere implements the exact derivative.
+
+        Parameters
+        ----------
+        base_point, frame : unused
+        log_coords : array-like, shape=[n, D]
+
+        Returns
+        -------
+        ndarray, shape=[n, D, D]
+
+        Raises
+        ------
+        TypeError, ValueError
+            For bad ``log_coords``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
+        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
+        >>> manifold = land.LearnedManifold(metric)
+        >>> base = np.array([0.0, 1.0])
+        >>> manifold.log_jacobian(base, None, np.zeros((1, 2)))[0]
+        array([[-1., -0.],
+               [-0., -1.]])
         """
-        n = np.atleast_2d(log_coords).shape[0]
+        n = np.atleast_2d(check_points(log_coords, "log_coords", self.dim)).shape[0]
         return -np.broadcast_to(np.eye(self.dim), (n, self.dim, self.dim)).copy()

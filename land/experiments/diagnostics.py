@@ -17,7 +17,7 @@ or a converged estimate.
 * :func:`tail_average`: a low-noise estimate from the last iterates of a fit.
 
 The large-sample limit of a LAND fitted to the report's tangent-Gaussian data
-is :func:`land.compare.matched_land_sd`.
+is :func:`land.experiments.compare.matched_land_sd`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from land._validation import as_float_array, check_positive, check_positive_int, check_spd
-from land.model import FitHistory, LandFit
+from land.model.fit import FitHistory, LandFit
 
 __all__ = [
     "FitErrors",

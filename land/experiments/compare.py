@@ -27,9 +27,9 @@ import numpy as np
 from scipy import integrate, optimize
 
 from land._validation import as_float_array, check_points, check_positive, check_positive_int
-from land.learned import LearnedManifold
-from land.metric import LocalDiagonalMetric
-from land.sphere import Sphere
+from land.geometry.learned import LearnedManifold
+from land.geometry.metric import LocalDiagonalMetric
+from land.geometry.sphere import Sphere
 
 __all__ = [
     "DeviationStudy",

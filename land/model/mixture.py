@@ -22,15 +22,12 @@ E-step. A point whose Log to component ``k`` fails gets ``p_k(x_n) = 0``
 mixing weights as its responsibilities, is left out of the log-likelihood
 and is counted too.
 
-The two experiments of the book's chapter on mixtures (two moons in R^2 on
-a learned metric, two clusters on the sphere, each against scikit-learn's
-``GaussianMixture``) are here too, so the chapter, the study script and the
-tests run the same code.
+The chapter experiments built on this module are in
+:mod:`land.experiments.mixtures`.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,10 +35,10 @@ from scipy.special import logsumexp
 
 from land._validation import (as_float_array, check_generator, check_nonnegative, check_positive,
                               check_positive_int)
-from land.geodesic import GeodesicSolverError
-from land.model import (_check_data, covariance_from_factor, normalising_constant,
-                        objective_and_gradients, precision_factor)
-from land.sphere import Sphere
+from land.geometry.base import GeodesicSolverError
+from land.model.likelihood import (_check_data, _cov_from_factor, normalising_constant,
+                                   objective_and_gradients, precision_factor)
+from land.geometry.sphere import Sphere
 
 __all__ = [
     "MixtureHistory",
@@ -51,11 +48,6 @@ __all__ = [
     "held_out_log_likelihood",
     "lebesgue_mass",
     "lebesgue_log_density",
-    "MixtureExperiment",
-    "moons_experiment",
-    "sphere_experiment",
-    "read_study",
-    "study_table",
 ]
 
 
@@ -81,6 +73,22 @@ class MixtureHistory:
         Monte Carlo Exps that failed in the constants of that E-step.
     weights : ndarray, shape=[n_iter + 1, K]
         Mixing weights used at that E-step.
+
+    Examples
+    --------
+    Every :class:`LandMixture` carries one in ``history``:
+
+    >>> import numpy as np
+    >>> import land
+    >>> sphere, cov, rng = land.Sphere(), np.diag([0.02, 0.02]), np.random.default_rng(0)
+    >>> x = np.concatenate([land.sample_sphere_land(50, [0.0, 0.0, 1.0], cov, rng).points,
+    ...                     land.sample_sphere_land(50, [1.0, 0.0, 0.0], cov, rng).points])
+    >>> mix = land.fit_land_mixture(sphere, x, 2, rng=np.random.default_rng(1), n_iter=2,
+    ...                             n_samples=256, init=np.repeat([0, 1], 50))
+    >>> mix.history.loglik.shape, mix.history.weights.shape
+    ((3,), (3, 2))
+    >>> int(mix.history.n_unassigned[-1]), int(mix.history.n_failed_log[-1])
+    (0, 0)
     """
 
     loglik: np.ndarray
@@ -113,6 +121,25 @@ class LandMixture:
     n_iter : int
         EM iterations run.
     settings : dict
+        The arguments of :func:`fit_land_mixture` the fit ran with.
+
+    Examples
+    --------
+    :func:`fit_land_mixture` returns one:
+
+    >>> import numpy as np
+    >>> import land
+    >>> sphere, cov, rng = land.Sphere(), np.diag([0.02, 0.02]), np.random.default_rng(0)
+    >>> x = np.concatenate([land.sample_sphere_land(50, [0.0, 0.0, 1.0], cov, rng).points,
+    ...                     land.sample_sphere_land(50, [1.0, 0.0, 0.0], cov, rng).points])
+    >>> mix = land.fit_land_mixture(sphere, x, 2, rng=np.random.default_rng(1), n_iter=2,
+    ...                             n_samples=256, init=np.repeat([0, 1], 50))
+    >>> mix.n_components, mix.n_iter, mix.means.shape, mix.covs.shape
+    (2, 2, (2, 3), (2, 2, 2))
+    >>> np.round(mix.weights, 1)
+    array([0.5, 0.5])
+    >>> np.bincount(mix.labels).tolist()
+    [50, 50]
     """
 
     weights: np.ndarray
@@ -128,6 +155,7 @@ class LandMixture:
 
     @property
     def n_components(self) -> int:
+        """Number of components ``K``."""
         return int(self.weights.size)
 
     @property
@@ -139,6 +167,39 @@ class LandMixture:
         """``log pi_k + log p_k(x)`` for each point and component, shape (n, K).
 
         ``-inf`` where the Log from ``mu_k`` to the point failed.
+
+        Parameters
+        ----------
+        manifold : Sphere or LearnedManifold
+            The manifold the mixture was fitted on.
+        points : array-like, shape=[n, ambient_dim]
+            Points of ``manifold``.
+
+        Returns
+        -------
+        ndarray, shape=[n, K]
+            Log joint densities (volume measure of ``manifold``).
+
+        Raises
+        ------
+        TypeError
+            If ``manifold`` is not a geometry or ``points`` is not numeric.
+        ValueError
+            If ``points`` is not an ``(n, ambient_dim)`` array of points of
+            ``manifold``. (A point antipodal to a component's mean on the
+            sphere is a failed Log there: density 0 for that component.)
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> sphere, cov, rng = land.Sphere(), np.diag([0.02, 0.02]), np.random.default_rng(0)
+        >>> x = np.concatenate([land.sample_sphere_land(50, [0.0, 0.0, 1.0], cov, rng).points,
+        ...                     land.sample_sphere_land(50, [1.0, 0.0, 0.0], cov, rng).points])
+        >>> mix = land.fit_land_mixture(sphere, x, 2, rng=np.random.default_rng(1), n_iter=2,
+        ...                             n_samples=256, init=np.repeat([0, 1], 50))
+        >>> mix.component_log_densities(sphere, x[:4]).shape
+        (4, 2)
         """
         points = _check_data(manifold, points, "points")
         log_p, _, _ = _component_log_densities(manifold, points, self.means, self.covs,
@@ -147,7 +208,39 @@ class LandMixture:
             return log_p + np.log(self.weights)
 
     def predict(self, manifold, points) -> np.ndarray:
-        """Most responsible component of each point, shape (n,)."""
+        """Most responsible component of each point, shape (n,).
+
+        Parameters
+        ----------
+        manifold : Sphere or LearnedManifold
+            The manifold the mixture was fitted on.
+        points : array-like, shape=[n, ambient_dim]
+            Points of ``manifold``.
+
+        Returns
+        -------
+        ndarray of int, shape=[n]
+            ``argmax_k (log pi_k + log p_k(x))``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`component_log_densities`.
+
+        Examples
+        --------
+        On the training data it gives the hard labels of the last E-step:
+
+        >>> import numpy as np
+        >>> import land
+        >>> sphere, cov, rng = land.Sphere(), np.diag([0.02, 0.02]), np.random.default_rng(0)
+        >>> x = np.concatenate([land.sample_sphere_land(50, [0.0, 0.0, 1.0], cov, rng).points,
+        ...                     land.sample_sphere_land(50, [1.0, 0.0, 0.0], cov, rng).points])
+        >>> mix = land.fit_land_mixture(sphere, x, 2, rng=np.random.default_rng(1), n_iter=2,
+        ...                             n_samples=256, init=np.repeat([0, 1], 50))
+        >>> bool(np.array_equal(mix.predict(sphere, x), mix.labels))
+        True
+        """
         return np.argmax(self.component_log_densities(manifold, points), axis=1)
 
 
@@ -226,7 +319,7 @@ class _Component:
 
     @property
     def cov(self):
-        return covariance_from_factor(self.factor)
+        return _cov_from_factor(self.factor)
 
     def refresh(self, manifold, data, n_samples, rng, initial_logs=None, logs=True):
         if logs:
@@ -306,6 +399,44 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     Returns
     -------
     LandMixture
+        Weights, means, covariances, frames and constants of the components,
+        the responsibilities of ``data`` and the history.
+
+    Raises
+    ------
+    TypeError
+        If ``manifold`` is not a geometry, ``rng`` not a
+        ``numpy.random.Generator``, a count not an integer, a step size,
+        ``tol`` or ``cov_jitter`` not a real number, or ``data`` not numeric.
+    ValueError
+        If ``data`` is not an ``(N, ambient_dim)`` array of points of
+        ``manifold``, ``n_components`` is not in ``1..N``, a count is below 1,
+        a step size not > 0, ``tol`` or ``cov_jitter`` negative, ``init``
+        neither ``"kmeans"``, ``"random"`` nor integer labels of shape ``(N,)``
+        in ``0..K-1``, a component gets no point at the start, or (on the
+        sphere) a k-means centroid sits at the centre.
+    GeodesicSolverError
+        If no Log from a component's starting mean to its own cluster
+        converges, or the Monte Carlo Exps of a normalising constant all fail
+        or give no positive volume density.
+
+    Examples
+    --------
+    Two clusters a quarter of a great circle apart, started from the true labels:
+
+    >>> import numpy as np
+    >>> import land
+    >>> sphere, cov, rng = land.Sphere(), np.diag([0.02, 0.02]), np.random.default_rng(0)
+    >>> x = np.concatenate([land.sample_sphere_land(50, [0.0, 0.0, 1.0], cov, rng).points,
+    ...                     land.sample_sphere_land(50, [1.0, 0.0, 0.0], cov, rng).points])
+    >>> mix = land.fit_land_mixture(sphere, x, 2, rng=np.random.default_rng(1), n_iter=2,
+    ...                             n_samples=256, init=np.repeat([0, 1], 50))
+    >>> mix.n_iter, mix.responsibilities.shape
+    (2, (100, 2))
+    >>> bool(np.allclose(mix.responsibilities.sum(axis=1), 1.0))
+    True
+    >>> np.bincount(mix.labels).tolist()
+    [50, 50]
     """
     data = _check_data(manifold, data)
     n_points = data.shape[0]
@@ -407,6 +538,46 @@ def mixture_log_density(manifold, mixture: LandMixture, points) -> np.ndarray:
     ``sqrt(det M(x)) dx`` on a learned manifold; see
     :func:`lebesgue_log_density`). A failed Log gives ``p_k(x) = 0``; a point
     whose Logs all fail gets ``-inf``.
+
+    Parameters
+    ----------
+    manifold : Sphere or LearnedManifold
+        The manifold the mixture was fitted on.
+    mixture : LandMixture
+    points : array-like, shape=[n, ambient_dim]
+        Points of ``manifold``.
+
+    Returns
+    -------
+    ndarray, shape=[n]
+        ``log p(x)`` of each point.
+
+    Raises
+    ------
+    TypeError
+        If ``mixture`` is not a :class:`LandMixture`, ``manifold`` not a
+        geometry or ``points`` not numeric.
+    ValueError
+        If ``points`` is not an ``(n, ambient_dim)`` array of points of
+        ``manifold``.
+
+    Examples
+    --------
+    A one-component mixture has the density of its LAND:
+
+    >>> import numpy as np
+    >>> import land
+    >>> from land.model import log_density, mixture_log_density
+    >>> sphere, mean, cov = land.Sphere(), [0.0, 0.0, 1.0], np.diag([0.1, 0.05])
+    >>> x = land.sample_sphere_land(100, mean, cov, np.random.default_rng(0)).points
+    >>> mix = land.fit_land_mixture(sphere, x, 1, rng=np.random.default_rng(1), n_iter=2,
+    ...                             n_samples=256, init="random")
+    >>> log_p = mixture_log_density(sphere, mix, x)
+    >>> log_p.shape
+    (100,)
+    >>> bool(np.allclose(log_p, log_density(sphere, x, mix.means[0], mix.covs[0],
+    ...                                     mix.log_constants[0], frame=mix.frames[0])))
+    True
     """
     if not isinstance(mixture, LandMixture):
         raise TypeError(f"mixture: expected a LandMixture, got {type(mixture).__name__}")
@@ -425,11 +596,40 @@ def lebesgue_log_density(manifold, points, log_density) -> np.ndarray:
     manifold : LearnedManifold
     points : array-like, shape=[n, D]
     log_density : array-like, shape=[n]
+        Log densities at ``points`` with respect to the volume measure;
+        ``-inf`` (density zero) is allowed.
+
+    Returns
+    -------
+    ndarray, shape=[n]
+        ``log_density + 0.5 log det M(points)``.
+
+    Raises
+    ------
+    TypeError
+        If ``manifold`` has no learned metric (e.g. the sphere), or
+        ``points`` or ``log_density`` is not numeric.
+    ValueError
+        If ``points`` is not an ``(n, D)`` array, or ``log_density`` does not
+        have shape ``(n,)`` or holds NaN or ``+inf``.
+
+    Examples
+    --------
+    Under the constant metric ``diag(4, 1)`` the volume element is
+    ``sqrt(4) dx``, so every log density grows by ``log 2``:
+
+    >>> import numpy as np
+    >>> import land
+    >>> from land.model import lebesgue_log_density
+    >>> manifold = land.LearnedManifold(land.GlobalDiagonalMetric([4.0, 1.0]))
+    >>> points = np.array([[0.0, 0.0], [1.0, -1.0], [0.5, 2.0]])
+    >>> np.round(lebesgue_log_density(manifold, points, np.zeros(3)), 2)
+    array([0.69, 0.69, 0.69])
     """
     if not hasattr(manifold, "metric"):
         raise TypeError(f"manifold: expected a LearnedManifold, got {type(manifold).__name__}")
     points = _check_data(manifold, points, "points")
-    log_density = np.asarray(log_density, dtype=float)
+    log_density = as_float_array(log_density, "log_density", allow_neginf=True)
     if log_density.shape != (points.shape[0],):
         raise ValueError(f"log_density: expected shape ({points.shape[0]},), got {log_density.shape}")
     return log_density + 0.5 * np.sum(np.log(manifold.metric.metric_diagonal(points)), axis=1)
@@ -457,7 +657,36 @@ def lebesgue_mass(manifold, mixture: LandMixture, lower, upper, n_grid: int = 40
     mass : float
     n_lost : int
         Grid points whose Logs to every component failed.
+
+    Raises
+    ------
+    TypeError
+        If ``lower`` or ``upper`` is not numeric, ``n_grid`` not an integer,
+        ``mixture`` not a :class:`LandMixture`, or ``manifold`` not a geometry
+        (or a two-dimensional one without a learned metric).
+    ValueError
+        If ``lower`` and ``upper`` are not two 2-vectors with ``upper >
+        lower``, ``n_grid < 1``, or ``manifold`` is not two-dimensional (the
+        grid is not made of its points).
+
+    Examples
+    --------
+    Under a constant metric the LAND is a Gaussian, almost all of whose mass
+    lies in a box six standard deviations wide:
+
+    >>> import numpy as np
+    >>> import land
+    >>> from land.model import lebesgue_mass
+    >>> manifold = land.LearnedManifold(land.GlobalDiagonalMetric([4.0, 1.0]))
+    >>> x = 0.3 * np.random.default_rng(0).standard_normal((30, 2))
+    >>> mix = land.fit_land_mixture(manifold, x, 1, rng=np.random.default_rng(1), n_iter=1,
+    ...                             n_samples=256, init="random")
+    >>> mass, n_lost = lebesgue_mass(manifold, mix, [-3.0, -3.0], [3.0, 3.0], n_grid=20)
+    >>> round(mass, 2), n_lost
+    (1.0, 0)
     """
+    if not hasattr(manifold, "metric") or getattr(manifold, "dim", None) != 2:
+        raise TypeError(f"manifold: expected a LearnedManifold on R^2, got {manifold!r}")
     lower, upper = as_float_array(lower, "lower"), as_float_array(upper, "upper")
     if lower.shape != (2,) or upper.shape != (2,) or np.any(upper <= lower):
         raise ValueError("lower, upper: expected two 2-vectors with upper > lower")
@@ -477,6 +706,45 @@ def held_out_log_likelihood(manifold, mixture: LandMixture, points, *,
     ``"lebesgue"``: on a learned manifold, converted to Lebesgue measure of
     R^D (comparable with a Euclidean density). ``-inf`` if some point's
     Logs all fail.
+
+    Parameters
+    ----------
+    manifold : Sphere or LearnedManifold
+        The manifold the mixture was fitted on.
+    mixture : LandMixture
+    points : array-like, shape=[n, ambient_dim]
+        Held-out points of ``manifold``.
+    measure : {"volume", "lebesgue"}
+        The reference measure of the densities.
+
+    Returns
+    -------
+    float
+        ``mean_n log p(x_n)``.
+
+    Raises
+    ------
+    TypeError
+        If ``mixture`` is not a :class:`LandMixture`, ``manifold`` not a
+        geometry (with a learned metric, for ``"lebesgue"``) or ``points``
+        not numeric.
+    ValueError
+        If ``measure`` is neither ``"volume"`` nor ``"lebesgue"``, ``points``
+        is not an ``(n, ambient_dim)`` array of points of ``manifold``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> from land.model import held_out_log_likelihood, mixture_log_density
+    >>> sphere, mean, cov = land.Sphere(), [0.0, 0.0, 1.0], np.diag([0.1, 0.05])
+    >>> x = land.sample_sphere_land(100, mean, cov, np.random.default_rng(0)).points
+    >>> mix = land.fit_land_mixture(sphere, x, 1, rng=np.random.default_rng(1), n_iter=2,
+    ...                             n_samples=256, init="random")
+    >>> test = land.sample_sphere_land(20, mean, cov, np.random.default_rng(2)).points
+    >>> score = held_out_log_likelihood(sphere, mix, test)
+    >>> bool(np.isclose(score, mixture_log_density(sphere, mix, test).mean()))
+    True
     """
     if measure not in ("volume", "lebesgue"):
         raise ValueError(f"measure: expected 'volume' or 'lebesgue', got {measure!r}")
@@ -484,205 +752,3 @@ def held_out_log_likelihood(manifold, mixture: LandMixture, points, *,
     if measure == "lebesgue":
         log_p = lebesgue_log_density(manifold, points, log_p)
     return float(np.mean(log_p))
-
-
-# ------------------------------------------------------------ experiments
-@dataclass(frozen=True)
-class MixtureExperiment:
-    """One run of a chapter experiment: LAND mixture against ``GaussianMixture``.
-
-    Attributes
-    ----------
-    dataset : str
-    train, test : ndarray, shape=[n, D]
-    train_labels, test_labels : ndarray of int
-        True component of each point.
-    land : LandMixture
-    land_test_labels, gmm_test_labels, gmm_train_labels : ndarray of int
-    land_ari, gmm_ari : float
-        Adjusted Rand index of the predicted test labels.
-    land_ll, gmm_ll, true_ll : float
-        Held-out mean log density per point (``nan`` where not comparable):
-        Lebesgue measure for the moons, the sphere's area for the sphere
-        (``true_ll``: the generating mixture, sphere only).
-    land_seconds, gmm_seconds : float
-        Wall time of the two fits.
-    """
-
-    dataset: str
-    train: np.ndarray
-    test: np.ndarray
-    train_labels: np.ndarray
-    test_labels: np.ndarray
-    land: LandMixture
-    land_test_labels: np.ndarray
-    gmm_train_labels: np.ndarray
-    gmm_test_labels: np.ndarray
-    land_ari: float
-    gmm_ari: float
-    land_ll: float
-    gmm_ll: float
-    true_ll: float
-    land_seconds: float
-    gmm_seconds: float
-
-    def row(self) -> dict:
-        """The summary numbers as a flat dict (one CSV row)."""
-        return dict(dataset=self.dataset, land_ari=self.land_ari, gmm_ari=self.gmm_ari,
-                    land_ll=self.land_ll, gmm_ll=self.gmm_ll, true_ll=self.true_ll,
-                    land_seconds=self.land_seconds, gmm_seconds=self.gmm_seconds,
-                    em_iterations=self.land.n_iter,
-                    failed_logs=int(self.land.history.n_failed_log.sum()))
-
-
-def _gmm(train, test, n_components, rng):
-    from sklearn.mixture import GaussianMixture
-
-    tic = time.perf_counter()
-    gmm = GaussianMixture(n_components, covariance_type="full", n_init=5,
-                          random_state=int(rng.integers(2**31 - 1))).fit(train)
-    seconds = time.perf_counter() - tic
-    return gmm, seconds
-
-
-def _shuffled_split(points, labels, n_train, rng):
-    """Shuffle ``points`` with their ``labels``; the first ``n_train`` train, the rest test."""
-    order = rng.permutation(points.shape[0])
-    return ((points[order[:n_train]], labels[order[:n_train]]),
-            (points[order[n_train:]], labels[order[n_train:]]))
-
-
-def moons_experiment(rng: np.random.Generator, *, n_train: int = 100, n_test: int = 100,
-                     noise: float = 0.08, kernel_width: float = 0.15, rho: float = 0.1,
-                     log_tol: float = 1e-4, **fit_options) -> MixtureExperiment:
-    """Two moons in R^2: LAND mixture on a learned metric versus a full-covariance GMM.
-
-    Data from ``sklearn.datasets.make_moons`` (``random_state`` drawn from
-    ``rng``), split into train and test; the metric
-    :class:`~land.LocalDiagonalMetric` is learned from the training points
-    only. Held-out log-likelihoods are per point, Lebesgue measure. A Log
-    counts as converged when its end point is within ``log_tol`` (data units,
-    far below the noise) of the target.
-    ``fit_options`` go to :func:`fit_land_mixture`.
-    """
-    from sklearn.datasets import make_moons
-    from sklearn.metrics import adjusted_rand_score
-
-    from land.learned import LearnedManifold
-    from land.metric import LocalDiagonalMetric
-
-    rng = check_generator(rng)
-    n_train = check_positive_int(n_train, "n_train")
-    n_test = check_positive_int(n_test, "n_test")
-    noise = check_positive(noise, "noise")
-    points, labels = make_moons(n_train + n_test, noise=noise,
-                                random_state=int(rng.integers(2**31 - 1)))
-    (train, train_labels), (test, test_labels) = _shuffled_split(points, labels, n_train, rng)
-    manifold = LearnedManifold(LocalDiagonalMetric(train, kernel_width, rho), log_tol=log_tol)
-    options = dict(n_iter=10, step_mean=0.5, step_cov=0.2, n_samples=300)
-    options.update(fit_options)
-    tic = time.perf_counter()
-    mixture = fit_land_mixture(manifold, train, 2, rng=rng, **options)
-    land_seconds = time.perf_counter() - tic
-    land_test = mixture.predict(manifold, test)
-    land_ll = held_out_log_likelihood(manifold, mixture, test, measure="lebesgue")
-    gmm, gmm_seconds = _gmm(train, test, 2, rng)
-    gmm_test = gmm.predict(test)
-    return MixtureExperiment("moons", train, test, train_labels, test_labels, mixture, land_test,
-                             gmm.predict(train), gmm_test,
-                             float(adjusted_rand_score(test_labels, land_test)),
-                             float(adjusted_rand_score(test_labels, gmm_test)), land_ll,
-                             float(gmm.score(test)), float("nan"), land_seconds, gmm_seconds)
-
-
-SPHERE_MEANS = np.array([[np.sin(0.75), 0.0, np.cos(0.75)], [-np.sin(0.75), 0.0, np.cos(0.75)]])
-"""Means of the sphere experiment: 1.5 rad apart, symmetric about the north pole."""
-SPHERE_COVS = np.array([np.diag([0.35**2, 0.15**2]), np.diag([0.15**2, 0.35**2])])
-"""Covariances (in ``Sphere().tangent_basis(mean)``) of the sphere experiment."""
-
-
-def sphere_experiment(rng: np.random.Generator, *, n_train: int = 200, n_test: int = 200,
-                      true_samples: int = 200_000, **fit_options) -> MixtureExperiment:
-    """Two LAND clusters on the sphere (equal weights): LAND mixture versus a GMM in R^3.
-
-    Points come from :func:`~land.sample_sphere_land` around
-    :data:`SPHERE_MEANS` with :data:`SPHERE_COVS`. Both methods are scored by
-    the adjusted Rand index; the held-out log-likelihood (area measure) is
-    reported for the LAND mixture and for the generating mixture
-    (``true_ll``, constants from ``true_samples`` Monte Carlo draws), not for
-    the GMM, whose density lives on R^3.
-    """
-    from sklearn.metrics import adjusted_rand_score
-
-    from land.data import sample_sphere_land
-
-    rng = check_generator(rng)
-    n_train = check_positive_int(n_train, "n_train")
-    n_test = check_positive_int(n_test, "n_test")
-    sphere = Sphere()
-    counts = rng.multinomial(n_train + n_test, [0.5, 0.5])
-    draws = [sample_sphere_land(int(c), m, s, rng) for c, m, s in zip(counts, SPHERE_MEANS, SPHERE_COVS)]
-    points = np.concatenate([d.points for d in draws])
-    labels = np.repeat([0, 1], counts)
-    (train, train_labels), (test, test_labels) = _shuffled_split(points, labels, n_train, rng)
-    options = dict(n_iter=20, step_mean=0.5, step_cov=0.5, n_samples=500)
-    options.update(fit_options)
-    tic = time.perf_counter()
-    mixture = fit_land_mixture(sphere, train, 2, rng=rng, **options)
-    land_seconds = time.perf_counter() - tic
-    land_test = mixture.predict(sphere, test)
-    land_ll = held_out_log_likelihood(sphere, mixture, test)
-    frames = np.array([sphere.frame(m) for m in SPHERE_MEANS])
-    true_log_c = np.array([normalising_constant(sphere, m, s, true_samples, rng).log_value
-                           for m, s in zip(SPHERE_MEANS, SPHERE_COVS)])
-    truth = LandMixture(np.array([0.5, 0.5]), SPHERE_MEANS, SPHERE_COVS, frames, true_log_c,
-                        np.full((1, 2), 0.5), None, True, 0)
-    true_ll = held_out_log_likelihood(sphere, truth, test)
-    gmm, gmm_seconds = _gmm(train, test, 2, rng)
-    gmm_test = gmm.predict(test)
-    return MixtureExperiment("sphere", train, test, train_labels, test_labels, mixture, land_test,
-                             gmm.predict(train), gmm_test,
-                             float(adjusted_rand_score(test_labels, land_test)),
-                             float(adjusted_rand_score(test_labels, gmm_test)), land_ll,
-                             float("nan"), true_ll, land_seconds, gmm_seconds)
-
-
-# ------------------------------------------------------------ study summary
-_STUDY_COLUMNS = ("land_ari", "gmm_ari", "land_ll", "gmm_ll", "true_ll", "land_seconds",
-                  "gmm_seconds", "em_iterations", "failed_logs")
-
-
-def read_study(path) -> dict:
-    """Read ``studies/mixtures.py``'s CSV into ``{dataset: {column: array over seeds}}``."""
-    import csv
-
-    table: dict = {}
-    with open(path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            columns = table.setdefault(row["dataset"], {key: [] for key in ("seed",) + _STUDY_COLUMNS})
-            columns["seed"].append(int(row["seed"]))
-            for key in _STUDY_COLUMNS:
-                columns[key].append(float(row[key]))
-    if not table:
-        raise ValueError(f"path: no rows in {path}")
-    return {name: {key: np.asarray(value) for key, value in columns.items()}
-            for name, columns in table.items()}
-
-
-def study_table(study: dict) -> str:
-    """Markdown table of mean +- standard deviation over seeds, per dataset and method."""
-    def cell(values):
-        if np.all(np.isnan(values)):
-            return "not comparable"
-        return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}"
-
-    lines = ["| data | method | test ARI | held-out log-lik. / point | fit time (s) |",
-             "| --- | --- | --- | --- | --- |"]
-    for name, columns in study.items():
-        lines.append(f"| {name} | LAND mixture | {cell(columns['land_ari'])} | "
-                     f"{cell(columns['land_ll'])} | {cell(columns['land_seconds'])} |")
-        lines.append(f"| {name} | Gaussian mixture | {cell(columns['gmm_ari'])} | "
-                     f"{cell(columns['gmm_ll'])} | {cell(columns['gmm_seconds'])} |")
-        if not np.all(np.isnan(columns["true_ll"])):
-            lines.append(f"| {name} | true mixture | | {cell(columns['true_ll'])} | |")
-    return "\n".join(lines)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from land._validation import check_generator, check_positive_int, check_spd
-from land.sphere import Sphere
+from land.geometry.sphere import Sphere
 
 __all__ = ["SphereSample", "sample_sphere_data", "sample_sphere_land"]
 
@@ -49,6 +49,19 @@ class SphereSample:
     cov : ndarray, shape=[2, 2]
     n_rejected : int
         Tangent draws thrown away (wrap-around guard, or acceptance test).
+
+    Examples
+    --------
+    Both samplers return one:
+
+    >>> import numpy as np
+    >>> import land
+    >>> sample = land.sample_sphere_data(5, [0.0, 0.0, 1.0], np.diag([0.1, 0.05]),
+    ...                                  np.random.default_rng(0))
+    >>> sample.points.shape, sample.tangent_coords.shape, sample.frame.shape
+    ((5, 3), (5, 2), (3, 2))
+    >>> bool(np.allclose(sample.tangent_vecs, sample.tangent_coords @ sample.frame.T))
+    True
     """
 
     points: np.ndarray
@@ -112,6 +125,29 @@ def sample_sphere_data(n: int, mean, cov, rng: np.random.Generator) -> SphereSam
     -------
     SphereSample
         ``n_rejected`` counts draws that would have wrapped around the sphere.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, ``rng`` not a ``numpy.random.Generator``,
+        or ``mean`` or ``cov`` not numeric.
+    ValueError
+        If ``n < 1``, ``mean`` is not a single unit vector of shape ``(3,)``,
+        ``cov`` is not a symmetric positive definite ``(2, 2)`` matrix, or it
+        is so wide that fewer than one tangent draw in 1000 is accepted.
+
+    Examples
+    --------
+    A wide covariance sends some draws past the antipode; they are redrawn:
+
+    >>> import numpy as np
+    >>> import land
+    >>> sample = land.sample_sphere_data(100, [0.0, 0.0, 1.0], np.diag([4.0, 4.0]),
+    ...                                  np.random.default_rng(0))
+    >>> sample.points.shape, bool(sample.n_rejected > 0)
+    ((100, 3), True)
+    >>> bool(np.all(np.linalg.norm(sample.tangent_coords, axis=1) < np.pi))
+    True
     """
     return _rejection_sample(n, mean, cov, rng, lambda coords: (np.linalg.norm(coords, axis=1) < np.pi).astype(float))
 
@@ -123,5 +159,43 @@ def sample_sphere_land(n: int, mean, cov, rng: np.random.Generator) -> SphereSam
     (0 for ``|v| >= pi``), so kept draws have density proportional to the
     LAND's density in normal coordinates; Exp maps them to the sphere.
     Arguments and return value are as in :func:`sample_sphere_data`.
+
+    Parameters
+    ----------
+    n : int
+        Number of points (>= 1).
+    mean : array-like, shape=[3]
+        Unit vector, the LAND's mean.
+    cov : array-like, shape=[2, 2]
+        The LAND's covariance in ``Sphere().tangent_basis(mean)`` (radians^2).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    SphereSample
+        ``n_rejected`` counts draws refused by the acceptance test.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, ``rng`` not a ``numpy.random.Generator``,
+        or ``mean`` or ``cov`` not numeric.
+    ValueError
+        If ``n < 1``, ``mean`` is not a single unit vector of shape ``(3,)``,
+        ``cov`` is not a symmetric positive definite ``(2, 2)`` matrix, or it
+        is so wide that fewer than one tangent draw in 1000 is accepted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> sample = land.sample_sphere_land(100, [0.0, 0.0, 1.0], np.diag([0.1, 0.05]),
+    ...                                  np.random.default_rng(0))
+    >>> sample.points.shape
+    (100, 3)
+    >>> bool(np.allclose(np.linalg.norm(sample.points, axis=1), 1.0))
+    True
+    >>> bool(np.allclose(land.Sphere().log(sample.mean, sample.points), sample.tangent_vecs))
+    True
     """
     return _rejection_sample(n, mean, cov, rng, _SPHERE.volume_density)

@@ -1,0 +1,455 @@
+"""Maximum-likelihood fitting of the LAND (report section 3.2).
+
+The report fits the mean by a preconditioned step along Exp and the
+precision factor ``A`` by a fixed Euclidean gradient step
+(``algorithm="paper"``). The default ``algorithm="natural"`` takes a step on
+``A`` whose rate does not depend on Sigma's scale, reuses one set of
+quasi-Monte Carlo draws throughout, and stops when the gradient is within
+its Monte Carlo noise. Both share :func:`land.model.likelihood.objective_and_gradients`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from land._validation import check_generator, check_positive, check_positive_int, check_spd
+from land.geometry.base import GeodesicSolverError
+from land.model.likelihood import (ALGORITHMS, _VOLUMES, _check_choice, _check_data, _check_mean,
+                                   _frame_at,
+                                   _cov_from_factor, _evaluate, precision_factor, qmc_normals)
+
+__all__ = ["FitHistory", "LandFit", "fit_land"]
+
+# ------------------------------------------------------------------ the MLE
+@dataclass(frozen=True)
+class FitHistory:
+    """Per-iteration record of :func:`fit_land` (index 0 is the start).
+
+    Attributes
+    ----------
+    objective : ndarray, shape=[n_iter + 1]
+        ``phi`` at the parameters of each iterate (fresh Monte Carlo draws).
+    mean : ndarray, shape=[n_iter + 1, ambient_dim]
+    cov : ndarray, shape=[n_iter + 1, d, d]
+        Covariance in the frame of the same iterate.
+    frame : ndarray, shape=[n_iter + 1, ambient_dim, d]
+    log_constant : ndarray, shape=[n_iter + 1]
+    grad_mean_norm : ndarray, shape=[n_iter + 1]
+    n_failed_log : ndarray of int, shape=[n_iter + 1]
+        Data Logs that failed at each iterate (left out of that iterate).
+    n_failed_exp : ndarray of int, shape=[n_iter + 1]
+        Monte Carlo Exps that failed at each iterate (left out of ``C``).
+    effective_draws : ndarray, shape=[n_iter + 1]
+        Kish's effective number of Monte Carlo draws behind ``C``.
+    gradient : ndarray, shape=[n_iter + 1]
+        Norm of the whitened gradient ``(L^T grad_mean, grad_A A^T)``
+        (``Sigma = L L^T``): dimensionless, 0 at a stationary point.
+    gradient_noise : ndarray, shape=[n_iter + 1]
+        Its Monte Carlo standard error, from the spread between blocks of draws.
+
+    Examples
+    --------
+    Every :class:`LandFit` carries one in ``history``:
+
+    >>> import numpy as np
+    >>> import land
+    >>> x = land.sample_sphere_land(100, [0.0, 0.0, 1.0], np.diag([0.1, 0.05]),
+    ...                             np.random.default_rng(0)).points
+    >>> fit = land.fit_land(land.Sphere(), x, rng=np.random.default_rng(0), n_samples=256,
+    ...                     algorithm="paper", n_iter=5)
+    >>> fit.history.objective.shape, fit.history.cov.shape, fit.history.frame.shape
+    ((6,), (6, 2, 2), (6, 3, 2))
+    >>> fit.history.n_failed_log.tolist()
+    [0, 0, 0, 0, 0, 0]
+    """
+
+    objective: np.ndarray
+    mean: np.ndarray
+    cov: np.ndarray
+    frame: np.ndarray
+    log_constant: np.ndarray
+    grad_mean_norm: np.ndarray
+    n_failed_log: np.ndarray
+    n_failed_exp: np.ndarray
+    effective_draws: np.ndarray
+    gradient: np.ndarray
+    gradient_noise: np.ndarray
+
+
+@dataclass(frozen=True)
+class LandFit:
+    """Result of :func:`fit_land`.
+
+    Attributes
+    ----------
+    mean : ndarray, shape=[ambient_dim]
+    cov : ndarray, shape=[d, d]
+        Covariance in ``frame``.
+    frame : ndarray, shape=[ambient_dim, d]
+        Orthonormal tangent frame at ``mean``, carried from the initial frame
+        by parallel transport along the mean's path.
+    log_constant : float
+        Monte Carlo ``log C`` at the final parameters.
+    history : FitHistory
+    settings : dict
+        The algorithm, step sizes, iteration and sample counts used.
+    converged : bool
+        Whether the stopping rule was met (always False for the paper's
+        fixed-step algorithm, which has none).
+    stop_reason : str
+        Why the fit stopped: ``"gradient within Monte Carlo noise"``,
+        ``"iteration limit"``, ``"fixed number of iterations"`` (paper) or
+        ``"diverged: ..."`` with the cause; a diverged fit returns its last
+        sound iterate and its history up to there.
+    n_iter : int
+        Iterations taken.
+
+    Examples
+    --------
+    :func:`fit_land` returns one:
+
+    >>> import numpy as np
+    >>> import land
+    >>> x = land.sample_sphere_land(100, [0.0, 0.0, 1.0], np.diag([0.1, 0.05]),
+    ...                             np.random.default_rng(0)).points
+    >>> fit = land.fit_land(land.Sphere(), x, rng=np.random.default_rng(0), n_samples=256)
+    >>> bool(fit.converged), fit.stop_reason
+    (True, 'gradient within Monte Carlo noise')
+    >>> fit.mean.shape, fit.cov.shape, fit.frame.shape, fit.cov_ambient.shape
+    ((3,), (2, 2), (3, 2), (3, 3))
+    >>> fit.settings["algorithm"], fit.settings["n_samples"]
+    ('natural', 256)
+    """
+
+    mean: np.ndarray
+    cov: np.ndarray
+    frame: np.ndarray
+    log_constant: float
+    history: FitHistory
+    settings: dict = field(default_factory=dict)
+    converged: bool = False
+    stop_reason: str = ""
+    n_iter: int = 0
+
+    @property
+    def cov_ambient(self) -> np.ndarray:
+        """The covariance as an ambient matrix ``F Sigma F^T``."""
+        return self.frame @ self.cov @ self.frame.T
+
+    def cov_in_frame(self, manifold, base_point, frame) -> np.ndarray:
+        """The fitted covariance carried to ``base_point`` and written in ``frame``.
+
+        The fitted frame is parallel transported along the geodesic from the
+        fitted mean to ``base_point``; use this to compare with a covariance
+        given in another frame (e.g. the true one in a simulation).
+
+        Parameters
+        ----------
+        manifold : Sphere or LearnedManifold
+            The manifold the fit was made on.
+        base_point : array-like, shape=[ambient_dim]
+            A point of ``manifold``, e.g. the true mean.
+        frame : array-like, shape=[ambient_dim, d]
+            An orthonormal tangent frame at ``base_point``.
+
+        Returns
+        -------
+        ndarray, shape=[d, d]
+            The covariance in ``frame`` coordinates.
+
+        Raises
+        ------
+        TypeError
+            If ``manifold`` is not a geometry or ``base_point`` or ``frame``
+            is not numeric.
+        ValueError
+            If ``base_point`` is not a single point of ``manifold``, ``frame``
+            is not an orthonormal tangent frame at it, or (on the sphere)
+            ``base_point`` is antipodal to the fitted mean.
+        GeodesicSolverError
+            If the Log from the fitted mean to ``base_point`` fails (learned
+            manifolds).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import land
+        >>> sphere, mean, cov = land.Sphere(), [0.0, 0.0, 1.0], np.diag([0.1, 0.05])
+        >>> x = land.sample_sphere_land(100, mean, cov, np.random.default_rng(0)).points
+        >>> fit = land.fit_land(sphere, x, rng=np.random.default_rng(0), n_samples=256)
+        >>> fit.cov_in_frame(sphere, mean, sphere.frame(mean)).shape
+        (2, 2)
+        >>> bool(np.allclose(fit.cov_in_frame(sphere, fit.mean, fit.frame), fit.cov))
+        True
+        """
+        base_point = _check_mean(manifold, base_point, "base_point")
+        moved = manifold.transport_frame(self.mean, manifold.log(self.mean, base_point), self.frame)
+        change = manifold.coordinates(base_point, np.asarray(frame, dtype=float), moved.T).T
+        return change @ self.cov @ change.T
+
+
+def _initial_parameters(manifold, data, init_mean, init_cov, init_frame):
+    """Defaults of :func:`fit_land`: the data point nearest the Euclidean mean, and the Log covariance."""
+    if init_mean is None:
+        init_mean = data[np.argmin(np.sum((data - data.mean(axis=0)) ** 2, axis=1))]
+    mean = _check_mean(manifold, init_mean, "init_mean")
+    frame = _frame_at(manifold, mean, init_frame, "init_frame")
+    logs = None
+    if init_cov is None:
+        logs = manifold.solve_log(mean, data)
+        if not np.any(logs.converged):
+            raise GeodesicSolverError("fit_land: no data point's Log converged at the initial mean")
+        coords = manifold.coordinates(mean, frame, logs.value[logs.converged])
+        scatter = coords.T @ coords / coords.shape[0]
+        init_cov = 0.5 * (scatter + scatter.T) + 1e-9 * np.trace(scatter) * np.eye(manifold.dim)
+    return mean, frame, check_spd(init_cov, "init_cov", manifold.dim), logs
+
+
+def _whitened_gradient(evaluation, factor, blocks):
+    """Whitened gradient norm and its Monte Carlo standard error from ``blocks`` of draws.
+
+    With ``Sigma = L L^T`` the whitened mean gradient is ``L^T grad_mean`` and
+    the covariance one ``K = grad_A A^T = A (S_data - S_model) A^T``; both
+    are dimensionless. Only the model part (the weighted draws) is random,
+    so the error comes from recomputing it on each block of draws.
+    """
+    chol = np.linalg.cholesky(_cov_from_factor(factor))
+    g_mean = chol.T @ evaluation.grad_mean
+    k_mat = evaluation.grad_factor @ factor.T
+    norm_now = float(np.sqrt(g_mean @ g_mean + np.sum(k_mat**2)))
+    constant = evaluation.constant
+    coords, volume = constant.tangent_coords, np.where(constant.converged, constant.volume, 0.0)
+    precision = factor.T @ factor
+    parts = []
+    for rows in blocks:
+        vol = volume[rows]
+        if not vol.sum() > 0:
+            return norm_now, np.inf
+        w = vol / vol.sum()
+        scatter = (coords[rows] * w[:, None]).T @ coords[rows]
+        pull = precision @ (w @ coords[rows])             # the -I approximation's model part
+        parts.append(np.concatenate([chol.T @ pull, (factor @ scatter @ factor.T).ravel()]))
+    parts = np.array(parts)
+    noise = float(np.sqrt(np.sum(np.var(parts, axis=0, ddof=1)) / len(blocks)))
+    return norm_now, noise
+
+
+def _natural_factor_step(factor, grad_factor, step):
+    """``A <- expm(-step K / 2) A`` with the symmetric ``K = grad_A A^T``.
+
+    In whitened terms ``K = A S_data A^T - A S_model A^T``; for a Euclidean
+    Gaussian (``S_model = Sigma``) the step at ``step = 1`` is, to first
+    order, the exact update ``Sigma <- S_data``, whatever the eigenvalues of
+    ``Sigma``. The result is invertible for any step, so ``Sigma`` stays SPD.
+    """
+    k_mat = grad_factor @ factor.T
+    k_mat = 0.5 * (k_mat + k_mat.T)
+    values, vectors = np.linalg.eigh(k_mat)
+    return (vectors * np.exp(-0.5 * step * values)) @ vectors.T @ factor
+
+
+def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_cov=None,
+             n_iter: int | None = None, step_mean: float | None = None,
+             step_cov: float | None = None, n_samples: int | None = None, init_frame=None,
+             algorithm: str = "natural", volume: str = "paper", patience: int = 3) -> LandFit:
+    """Maximum likelihood LAND by preconditioned gradient steps.
+
+    Each iteration moves the mean along ``Exp_mu(step_mean * F d)`` with
+    ``d = -Sigma grad_mean`` (a descent direction whose size does not depend
+    on the conditioning of ``Sigma``), carries the frame ``F`` along by
+    parallel transport so ``Sigma`` does not spin, re-estimates ``C`` and the
+    gradients at the new mean and updates the precision factor ``A``
+    (``Sigma^{-1} = A^T A``). Two algorithms:
+
+    ``"natural"`` (default)
+        ``A <- expm(-step_cov K / 2) A`` with the whitened gradient
+        ``K = grad_A A^T``, whose rate does not depend on the eigenvalues of
+        ``Sigma`` (see ``_natural_factor_step``); one set of randomised
+        quasi-Monte Carlo draws (:func:`qmc_normals`, common random numbers)
+        serves every iteration, so the objective is a smooth deterministic
+        function of the parameters; the fit stops when the whitened gradient
+        is below its Monte Carlo standard error for ``patience`` iterations
+        in a row, and returns the average of those iterates.
+    ``"paper"``
+        The LAND paper's fixed-step algorithm as the report ran it:
+        ``A <- A - step_cov grad_A``, fresh plain Monte Carlo draws for every
+        estimate, exactly ``n_iter`` iterations, no stopping rule.
+
+    Failed geodesic solves are never replaced: a data point whose Log fails
+    is left out of that evaluation, a failed Monte Carlo Exp is left out of
+    ``C`` and its objective alike, and both are counted in ``history``. A fit
+    that diverges (non-finite values, a covariance that blows up or collapses,
+    a failed mean step) stops with ``stop_reason`` saying why and returns its
+    last sound iterate with the history up to there.
+
+    Parameters
+    ----------
+    manifold : Sphere or LearnedManifold
+    data : array-like, shape=[N, ambient_dim]
+    rng : numpy.random.Generator
+    init_mean : array-like, shape=[ambient_dim], optional
+        Default: the data point nearest the Euclidean mean of the data.
+    init_cov : array-like, shape=[d, d], optional
+        Initial covariance in ``init_frame``. Default: the covariance of the
+        Log coordinates of the data at the initial mean.
+    n_iter : int, optional
+        Most iterations (natural, default 100) or the number of iterations
+        (paper, default 100).
+    step_mean, step_cov : float, optional
+        Step sizes (> 0); defaults 0.5 and 0.5 (natural) or 0.1 and 0.1 (paper).
+    n_samples : int, optional
+        Monte Carlo draws per estimate of ``C``: default 1024 (natural,
+        rounded up to 8 blocks of a power of two) or 1000 (paper).
+    init_frame : array-like, shape=[ambient_dim, d], optional
+    algorithm : {"natural", "paper"}
+    volume : {"paper", "exact"}
+        Volume term of ``C``: the paper's approximation (default, as the
+        report) or the exact one with the Jacobian of Exp (learned manifolds;
+        the sphere's is exact either way).
+    patience : int
+        Consecutive iterations the stopping rule must hold (natural).
+
+    Returns
+    -------
+    LandFit
+        The fitted mean, covariance and frame, with the history and the
+        reason the fit stopped.
+
+    Raises
+    ------
+    TypeError
+        If ``manifold`` is not a geometry, ``rng`` not a
+        ``numpy.random.Generator``, ``n_iter``, ``n_samples`` or ``patience``
+        not an integer, a step size not a real number, or an array argument
+        not numeric.
+    ValueError
+        If ``data`` is not an ``(N, ambient_dim)`` array of points of
+        ``manifold``, ``init_mean`` not a single point of it, ``init_cov`` not
+        symmetric positive definite of shape ``(d, d)``, ``init_frame`` not
+        an orthonormal tangent frame at the initial mean, ``algorithm`` or
+        ``volume`` not one of its choices, ``n_iter``, ``n_samples`` or
+        ``patience`` below 1, or a step size not a finite number > 0. (A data
+        point antipodal to the mean on the sphere is a failed Log: left out and
+        counted.)
+    GeodesicSolverError
+        If no data point's Log converges at the initial mean, or every Monte
+        Carlo Exp fails there. Failures after the start end the fit with a
+        ``"diverged: ..."`` ``stop_reason`` instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> sphere = land.Sphere()
+    >>> x = land.sample_sphere_land(100, [0.0, 0.0, 1.0], np.diag([0.1, 0.05]),
+    ...                             np.random.default_rng(0)).points
+    >>> fit = land.fit_land(sphere, x, rng=np.random.default_rng(0), n_samples=256)
+    >>> bool(fit.converged), bool(np.linalg.norm(fit.mean - [0.0, 0.0, 1.0]) < 0.1)
+    (True, True)
+    >>> paper = land.fit_land(sphere, x, rng=np.random.default_rng(0), n_samples=256,
+    ...                       algorithm="paper", n_iter=5)
+    >>> paper.n_iter, bool(paper.converged), paper.stop_reason
+    (5, False, 'fixed number of iterations')
+    """
+    data = _check_data(manifold, data)
+    rng = check_generator(rng)
+    algorithm = _check_choice(algorithm, "algorithm", ALGORITHMS)
+    volume = _check_choice(volume, "volume", _VOLUMES)
+    paper = algorithm == "paper"
+    n_iter = check_positive_int(100 if n_iter is None else n_iter, "n_iter")
+    step_mean = check_positive((0.1 if paper else 0.5) if step_mean is None else step_mean, "step_mean")
+    step_cov = check_positive((0.1 if paper else 0.5) if step_cov is None else step_cov, "step_cov")
+    n_samples = check_positive_int((1000 if paper else 1024) if n_samples is None else n_samples,
+                                   "n_samples")
+    patience = check_positive_int(patience, "patience")
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean,
+                    step_cov, n_samples, paper, volume, patience)
+
+
+def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean, step_cov,
+         n_samples, paper, volume, patience):
+    mean, frame, cov, first_logs = _initial_parameters(manifold, data, init_mean, init_cov, init_frame)
+    factor = precision_factor(cov)
+    normals = None if paper else qmc_normals(n_samples, manifold.dim, rng)
+    n_draws = n_samples if paper else normals.shape[0]
+    blocks = np.array_split(np.arange(n_draws), 8)       # natural: the 8 Sobol' blocks exactly
+    settings = dict(algorithm="paper" if paper else "natural", n_iter=n_iter, step_mean=step_mean,
+                    step_cov=step_cov, n_samples=n_draws, volume=volume)
+    if not paper:
+        settings["patience"] = patience
+    records = {key: [] for key in FitHistory.__dataclass_fields__}
+    start_scale = np.linalg.eigvalsh(cov).max()
+
+    def record(evaluation):
+        gradient, noise = _whitened_gradient(evaluation, factor, blocks)
+        values = dict(objective=evaluation.objective, mean=mean, cov=_cov_from_factor(factor),
+                      frame=frame, log_constant=evaluation.constant.log_value,
+                      grad_mean_norm=np.linalg.norm(evaluation.grad_mean),
+                      n_failed_log=evaluation.n_failed_log, n_failed_exp=evaluation.constant.n_failed,
+                      effective_draws=evaluation.constant.effective_draws, gradient=gradient,
+                      gradient_noise=noise)
+        for key, value in values.items():
+            records[key].append(value)
+        return gradient, noise
+
+    def unsound(evaluation):
+        eig = np.linalg.eigvalsh(_cov_from_factor(factor))
+        if not (np.isfinite(evaluation.objective) and np.all(np.isfinite(evaluation.grad_mean))
+                and np.all(np.isfinite(evaluation.grad_factor)) and np.all(np.isfinite(eig))):
+            return "diverged: non-finite objective or gradient"
+        if eig.max() > 1e6 * start_scale or eig.min() < 1e-12 * start_scale:
+            return (f"diverged: covariance eigenvalues {eig.min():.3g}..{eig.max():.3g} left "
+                    f"[1e-12, 1e6] x the initial largest {start_scale:.3g}")
+        return ""
+
+    def evaluate(**logs):
+        return _evaluate(manifold, data, mean, frame, factor, n_samples, rng, normals=normals,
+                         volume=volume, **logs)
+
+    evaluation = evaluate(logs=first_logs)
+    record(evaluation)
+    stop_reason, converged, calm = "fixed number of iterations" if paper else "iteration limit", False, 0
+    for _ in range(n_iter):
+        saved = (mean, frame, factor, evaluation)
+        try:
+            direction = -_cov_from_factor(factor) @ evaluation.grad_mean
+            step = step_mean * (frame @ direction)
+            mean, frame = manifold.exp(mean, step), manifold.transport_frame(mean, step, frame)
+            # Warm start: to first order, Log_{mu + step}(x) = Log_mu(x) - step.
+            evaluation = evaluate(initial_logs=evaluation.data_logs - step)
+            if paper:
+                factor = factor - step_cov * evaluation.grad_factor
+            else:
+                factor = _natural_factor_step(factor, evaluation.grad_factor, step_cov)
+            # Same mean, so the same Logs: only C and the gradients change with A.
+            evaluation = evaluate(logs=evaluation.log_result)
+            problem = unsound(evaluation)
+        except (np.linalg.LinAlgError, GeodesicSolverError) as error:
+            problem = f"diverged: {type(error).__name__}: {error}"
+        if problem:
+            mean, frame, factor, evaluation = saved
+            stop_reason = problem
+            break
+        gradient, noise = record(evaluation)
+        if paper:
+            continue
+        calm = calm + 1 if gradient <= noise else 0
+        if calm >= patience:
+            converged, stop_reason = True, "gradient within Monte Carlo noise"
+            break
+
+    history = FitHistory(**{key: np.asarray(value) for key, value in records.items()})
+    final_cov, log_constant = _cov_from_factor(factor), float(history.log_constant[-1])
+    if converged and patience > 1:
+        # Average the calm iterates: covariances in their (nearly equal) transported
+        # frames, means through the tangent space at the last one.
+        tail = slice(len(history.mean) - patience, None)
+        offset = manifold.log(mean, history.mean[tail]).mean(axis=0)
+        final_cov = history.cov[tail].mean(axis=0)
+        mean, frame = manifold.exp(mean, offset), manifold.transport_frame(mean, offset, frame)
+    return LandFit(mean, final_cov, frame, log_constant, history, settings, converged,
+                   stop_reason, len(history.objective) - 1)
