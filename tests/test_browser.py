@@ -16,6 +16,14 @@ and MathJax is awaited. Then:
   ``traceback``/``stderr``/``error``, no docutils ``system-message`` or
   ``problematic`` node, no failed same-site request and no uncaught
   JavaScript error;
+* the reader-facing defects of issue 11, at a 1280 px window: TeX source
+  visible outside typeset math; numpy reprs (``np.float64(``, ``array(``)
+  or ``nan ± nan`` in outputs; code, outputs, tables, display equations or
+  images wider than their column; images without meaningful alt text;
+  raster images below 2x resolution; and (``test_figure_text_is_legible``)
+  SVG figures whose smallest text is shown below 9 px. A fixture page with
+  one defect of each kind checks that each of these fires;
+* every chapter page links its notebook as ``.ipynb``;
 * across the book, the five report figures ``fig-report-1`` ...
   ``fig-report-5`` (myst-nb gives a figure named ``fig-report-N`` the element
   id ``fig-report-N``) are present once each, with a loaded image and a
@@ -137,6 +145,58 @@ async () => {
       images: fig ? Array.from(fig.querySelectorAll("img")).map(loaded) : [],
     });
   }
+  // --- reader-facing defects (issue 11) ---
+  const inside = (node, sel) => node.parentElement && node.parentElement.closest(sel);
+  const texRe = /\$[^$\s]|\\(mathrm|mathbf|frac|sigma|Sigma|mu|rho|alpha|lambda|sqrt|log|exp|left|right|top|cdot|operatorname)\b/;
+  const texVisible = [];
+  const w2 = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = w2.nextNode(); node; node = w2.nextNode()) {
+    if (inside(node, "SCRIPT, STYLE, MJX-CONTAINER, .cell_input, .highlight-python, .highlight-ipython3, .highlight-pycon, .highlight-default, .highlight-bash, CODE, .math")) { continue; }
+    if (!node.parentElement || node.parentElement.offsetParent === null) { continue; }
+    if (texRe.test(node.data)) { texVisible.push(node.data.trim().slice(0, 120)); }
+  }
+  const reprs = [];
+  for (const el of document.querySelectorAll(".cell_output")) {
+    const t = el.textContent || "";
+    const m = t.match(/np\.(float|int|bool)\d*\(|\barray\(|\bnan ± nan\b/);
+    if (m) { reprs.push(text(el, 120)); }
+  }
+  const wide = [];
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  const column = article.getBoundingClientRect();
+  const wideSel = ".cell_input pre, .cell_output pre, div.highlight pre, table, mjx-container[display='true'], figure img, .cell_output img";
+  for (const el of document.querySelectorAll(wideSel)) {
+    if (el.offsetParent === null) { continue; }
+    const r = el.getBoundingClientRect();
+    const scrolls = el.scrollWidth > el.clientWidth + 2;
+    const sticksOut = r.right > column.right + 2 || r.left < column.left - 2;
+    if (scrolls || sticksOut) {
+      wide.push(`${el.tagName.toLowerCase()}${el.className ? "." + String(el.className).split(" ")[0] : ""}: ${Math.round(el.scrollWidth)} > ${Math.round(el.clientWidth)} px: ${text(el, 60)}`);
+    }
+  }
+  const badAlt = imgs.filter((img) => {
+    const alt = (img.getAttribute("alt") || "").trim();
+    return !img.closest(".navbar-brand, .bd-header, .logo") &&
+      (alt.length < 12 || /\.(png|svg|jpe?g)$|_images\/|[0-9a-f]{32}|\\[a-z]+\{/i.test(alt));
+  }).map((img) => `${img.getAttribute("src")} alt=${JSON.stringify(img.getAttribute("alt"))}`);
+  const svgFonts = [];
+  for (const img of imgs) {
+    const src = img.getAttribute("src") || "";
+    if (!/\.svg$/i.test(src) || img.offsetParent === null) { continue; }
+    const body = await (await fetch(img.src)).text();
+    const doc = new DOMParser().parseFromString(body, "image/svg+xml");
+    const svg = doc.documentElement;
+    const vb = (svg.getAttribute("viewBox") || "").split(/[ ,]+/).map(Number);
+    const userWidth = vb.length === 4 ? vb[2] : parseFloat(svg.getAttribute("width"));
+    const scale = img.getBoundingClientRect().width / userWidth;
+    let smallest = Infinity;
+    for (const m of body.matchAll(/font(?:-size)?:\s*(?:[a-z]+\s+)*([0-9.]+)px/g)) { smallest = Math.min(smallest, parseFloat(m[1])); }
+    for (const m of body.matchAll(/font-size="([0-9.]+)"/g)) { smallest = Math.min(smallest, parseFloat(m[1])); }
+    svgFonts.push({src: src, smallest_px: smallest * scale, has_text: Number.isFinite(smallest)});
+  }
+  const lowRes = imgs.filter((img) => /\.png$/i.test(img.getAttribute("src") || "") &&
+    img.offsetParent !== null && img.naturalWidth < 1.9 * img.getBoundingClientRect().width &&
+    img.getBoundingClientRect().width > 100).map((img) => img.getAttribute("src"));
   return {
     url: location.href,
     images: imgs.map((img) => ({src: img.getAttribute("src"), loaded: loaded(img)})),
@@ -152,6 +212,12 @@ async () => {
     error_outputs: Array.from(document.querySelectorAll(errorSelector)).map(
       (el) => `${el.className}: ${text(el, 200)}`),
     figures: figures,
+    tex_visible: texVisible,
+    reprs: reprs,
+    wide: wide,
+    bad_alt: badAlt,
+    svg_fonts: svgFonts,
+    low_res: lowRes,
   };
 }
 """
@@ -200,6 +266,45 @@ def browser():
             chromium.close()
 
 
+def _open_page(browser, site: str, page_path: str) -> dict:
+    """Open one page in a fresh context and return what ``INSPECT_PAGE_JS`` found, plus requests."""
+    offsite, failed, js_errors = [], [], []
+    origin = urlsplit(site)
+
+    def route(rt):
+        url = urlsplit(rt.request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.netloc != origin.netloc:
+            offsite.append(rt.request.url)
+            rt.abort()
+        else:
+            rt.continue_()
+
+    def on_response(response):
+        url = urlsplit(response.url)
+        # The browser's own favicon probe is not a request of the book.
+        if response.status >= 400 and url.netloc == origin.netloc and url.path != "/favicon.ico":
+            failed.append(f"HTTP {response.status} {response.url}")
+
+    def on_request_failed(request):
+        if urlsplit(request.url).netloc == origin.netloc:
+            failed.append(f"{request.failure} {request.url}")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    try:
+        context.set_default_timeout(PAGE_TIMEOUT_MS)
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("response", on_response)
+        page.on("requestfailed", on_request_failed)
+        page.on("pageerror", lambda exc: js_errors.append(str(exc)))
+        page.goto(f"{site}/{page_path}", wait_until="load")
+        result = page.evaluate(INSPECT_PAGE_JS)
+    finally:
+        context.close()
+    result.update(offsite=offsite, failed=failed, js_errors=js_errors)
+    return result
+
+
 @pytest.fixture(scope="module")
 def inspect(site, browser):
     """``inspect(page)``: open a page once (cached) and return what it showed.
@@ -211,52 +316,23 @@ def inspect(site, browser):
     cache: dict[str, dict] = {}
 
     def visit(page_path: str) -> dict:
-        if page_path in cache:
-            return cache[page_path]
-        offsite, failed, js_errors = [], [], []
-        origin = urlsplit(site)
-
-        def route(rt):
-            url = urlsplit(rt.request.url)
-            if url.scheme in ("http", "https", "ws", "wss") and url.netloc != origin.netloc:
-                offsite.append(rt.request.url)
-                rt.abort()
-            else:
-                rt.continue_()
-
-        def on_response(response):
-            url = urlsplit(response.url)
-            # The browser's own favicon probe is not a request of the book.
-            if response.status >= 400 and url.netloc == origin.netloc and url.path != "/favicon.ico":
-                failed.append(f"HTTP {response.status} {response.url}")
-
-        def on_request_failed(request):
-            if urlsplit(request.url).netloc == origin.netloc:
-                failed.append(f"{request.failure} {request.url}")
-
-        context = browser.new_context(viewport={"width": 1280, "height": 1600})
-        try:
-            context.set_default_timeout(PAGE_TIMEOUT_MS)
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("response", on_response)
-            page.on("requestfailed", on_request_failed)
-            page.on("pageerror", lambda exc: js_errors.append(str(exc)))
-            page.goto(f"{site}/{page_path}", wait_until="load")
-            result = page.evaluate(INSPECT_PAGE_JS)
-        finally:
-            context.close()
-        result.update(offsite=offsite, failed=failed, js_errors=js_errors)
-        cache[page_path] = result
-        return result
+        if page_path not in cache:
+            cache[page_path] = _open_page(browser, site, page_path)
+        return cache[page_path]
 
     return visit
 
 
-@pytest.mark.parametrize("page_path", PAGES or [pytest.param(None, id="no-build")])
-def test_page_renders_cleanly(inspect, site, page_path):
-    """Images loaded, math typeset from the site's own MathJax, no error output."""
-    found = inspect(page_path)
+MIN_FIGURE_TEXT_PX = 9.0
+
+
+def _small_figure_text(found: dict) -> list[str]:
+    return [f"{f['src']}: {f['smallest_px']:.1f} px" for f in found["svg_fonts"]
+            if f["has_text"] and f["smallest_px"] < MIN_FIGURE_TEXT_PX]
+
+
+def _problems(found: dict, site: str, *, fonts: bool = True) -> list[str]:
+    """Everything wrong with one inspected page, as readable lines (empty when clean)."""
     problems = []
     broken = [img["src"] for img in found["images"] if not img["loaded"]]
     if broken:
@@ -285,7 +361,38 @@ def test_page_renders_cleanly(inspect, site, page_path):
     js_errors = [error for error in found["js_errors"] if error not in KNOWN_JS_ERRORS]
     if js_errors:
         problems.append(f"uncaught JavaScript errors: {js_errors[:5]}")
+    if found["tex_visible"]:
+        problems.append(f"TeX source visible outside typeset math: {found['tex_visible'][:5]}")
+    if found["reprs"]:
+        problems.append(f"numpy reprs or 'nan ± nan' in outputs: {found['reprs'][:5]}")
+    if found["wide"]:
+        problems.append(f"elements wider than their column at 1280 px: {found['wide'][:5]}")
+    if found["bad_alt"]:
+        problems.append(f"images without meaningful alt text: {found['bad_alt'][:5]}")
+    small = _small_figure_text(found)
+    if fonts and small:
+        problems.append(f"figure text under {MIN_FIGURE_TEXT_PX:g} px at 1280 px: {small[:5]}")
+    if found["low_res"]:
+        problems.append(f"raster images below 2x resolution (use SVG): {found['low_res'][:5]}")
+    return problems
+
+
+@pytest.mark.parametrize("page_path", PAGES or [pytest.param(None, id="no-build")])
+def test_page_renders_cleanly(inspect, site, page_path):
+    """Images loaded, math typeset, no error output, and none of the reader-facing defects."""
+    problems = _problems(inspect(page_path), site, fonts=False)
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 11, open: 10 figures still show their smallest text below 9 px at 1280 px, "
+    "the exponents of log-axis tick labels (mathtext superscripts, 0.7 of the tick size) in "
+    "the figures wider than about 8 in, at 6.3-8.3 px; the fix is narrower or stacked panels"))
+def test_figure_text_is_legible(inspect):
+    """Every figure's smallest text is at least 9 px at 1280 px (SVG text measured in the page)."""
+    small = {page: _small_figure_text(inspect(page)) for page in PAGES}
+    small = {page: found for page, found in small.items() if found}
+    assert not small, f"figure text under {MIN_FIGURE_TEXT_PX:g} px: {small}"
 
 
 def test_book_has_math_typeset(inspect):
@@ -331,3 +438,75 @@ def test_index_redirects_to_a_book_page(site, browser):
     finally:
         context.close()
     assert landed in PAGES, f"index.html redirects to {landed!r}, not a page of the book"
+
+
+# A page with one instance of every defect class the checks must catch, and a clean twin.
+_FIXTURE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="600pt" height="200pt" '
+                'viewBox="0 0 600 200"><text x="10" y="100" style="font: 10px sans-serif">'
+                'tick</text></svg>')
+_FIXTURE_DEFECTS = """<!doctype html><html><body><article class="bd-article" style="width: 600px">
+<p>The kernel width $\\sigma$ and \\mathrm{Exp} left as source.</p>
+<div class="cell_output"><pre>mean error np.float64(0.012)</pre></div>
+<div class="cell_input"><div class="highlight"><pre>{long_line}</pre></div></div>
+<img src="tiny.svg" alt="tiny.svg" style="width: 300px">
+<img src="coarse.png" alt="A coarse raster figure of the fixture" style="width: 400px">
+</article></body></html>"""
+_FIXTURE_CLEAN = """<!doctype html><html><body><article class="bd-article" style="width: 600px">
+<p>The kernel width and the exponential map, in words.</p>
+<div class="cell_output"><pre>mean error 0.012</pre></div>
+<div class="cell_input"><div class="highlight"><pre>short = 1</pre></div></div>
+<img src="big.svg" alt="A figure whose labels are large enough to read" style="width: 600px">
+</article></body></html>"""
+
+
+def _png(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b""))
+
+
+def test_checks_catch_each_defect_on_a_fixture_page(browser, tmp_path):
+    """The page checks are not vacuous: a page with each defect fails each check; its clean twin passes."""
+    (tmp_path / "defects.html").write_text(_FIXTURE_DEFECTS.replace("{long_line}", "x = 1  # " + "y" * 300))
+    (tmp_path / "clean.html").write_text(_FIXTURE_CLEAN)
+    (tmp_path / "tiny.svg").write_text(_FIXTURE_SVG)
+    (tmp_path / "big.svg").write_text(_FIXTURE_SVG.replace("font: 10px", "font: 14px"))
+    (tmp_path / "coarse.png").write_bytes(_png(40, 20))
+    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        fixture_site = f"http://127.0.0.1:{server.server_address[1]}"
+        defects = "\n".join(_problems(_open_page(browser, fixture_site, "defects.html"), fixture_site))
+        clean = _problems(_open_page(browser, fixture_site, "clean.html"), fixture_site)
+    finally:
+        server.shutdown()
+        server.server_close()
+    for expected in ("TeX source visible", "numpy reprs", "wider than their column",
+                     "without meaningful alt text", "figure text under 9 px",
+                     "below 2x resolution"):
+        assert expected in defects, f"the fixture page's {expected!r} defect went unnoticed:\n{defects}"
+    assert clean == [], clean
+
+
+def test_chapters_offer_their_notebook():
+    """Every chapter page links an .ipynb of itself, generated at build time, that Jupyter can read."""
+    import json
+
+    if not PAGES:
+        _unavailable(f"no built book in {HTML_DIR}: run `make book` first")
+    chapters = sorted(p for p in (REPO / "book").glob("*.md")
+                      if "kernelspec:" in p.read_text(encoding="utf-8").split("\n---", 1)[0])
+    assert len(chapters) >= 10
+    for source in chapters:
+        page = HTML_DIR / "book" / f"{source.stem}.html"
+        notebook = HTML_DIR / "_sources" / "book" / f"{source.stem}.ipynb"
+        assert f"_sources/book/{source.stem}.ipynb" in page.read_text(encoding="utf-8"), page
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        assert sum(cell["cell_type"] == "code" for cell in cells) >= 1, notebook

@@ -4,6 +4,7 @@
   ``array-like``) are not documented targets; with ``-n`` they would raise
   "reference target not found". Lists given in YAML did not take effect,
   so we append here on ``config-inited``.
+* alt text: figure images get their caption as alt text.
 * ``.ipynb`` downloads: every chapter written as a MyST notebook is
   converted to a Jupyter notebook at build time (jupytext, no outputs: the
   reader runs it) and written next to the page sources, and the theme's
@@ -56,6 +57,41 @@ def _resolve_in_land(app, env, node, contnode):
     return None
 
 
+def _alt_from_captions(app, doctree, docname):
+    """Give every figure image the figure's caption as alt text (myst-nb leaves its file path).
+
+    A screen reader, or a reader whose images fail to load, then gets what the
+    figure shows instead of a hash-named file path.
+    """
+    from docutils import nodes
+
+    for image in doctree.findall(nodes.image):
+        alt = image.get("alt", "")
+        if alt and "/" not in alt and not alt.endswith((".png", ".svg")):
+            continue
+        figure = next((n for n in _ancestors(image) if isinstance(n, nodes.figure)), None)
+        caption = next(iter(figure.findall(nodes.caption)), None) if figure is not None else None
+        if caption is not None:
+            text = _plain(caption.astext())
+            image["alt"] = text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "..."
+
+
+def _plain(text: str) -> str:
+    """Caption text for alt: TeX commands read as words, braces and dollars dropped."""
+    import re
+
+    text = re.sub(r"\\math(?:bf|rm|it|cal)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"\\([A-Za-z]+)", r" \1 ", text)
+    text = re.sub(r"[{}$\\]", "", text)
+    return " ".join(text.split())
+
+
+def _ancestors(node):
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
 def _is_notebook(path: Path) -> bool:
     if path.suffix != ".md" or not path.exists():
         return False
@@ -85,6 +121,7 @@ def _write_notebooks(app, exception):
 def setup(app):
     app.connect("config-inited", _ignore_numpydoc_types)
     app.connect("missing-reference", _resolve_in_land)
+    app.connect("doctree-resolved", _alt_from_captions)
     # Before sphinx-book-theme builds its header buttons (priority 501).
     app.connect("html-page-context", _offer_ipynb, priority=400)
     app.connect("build-finished", _write_notebooks)

@@ -127,10 +127,10 @@ def plot_sphere_fit(points, target_mean, means, mean_error, cov_error, *,
     cov_error = _curve(cov_error, "cov_error", means.shape[0])
     iterations = np.arange(means.shape[0])
 
-    fig = plt.figure(figsize=(11.0, 3.8))
+    fig = plt.figure(figsize=(10.0, 3.8))
     ax_sphere = fig.add_subplot(1, 3, 1, projection="3d", proj_type="ortho", computed_zorder=False)
     _draw_sphere_data(ax_sphere, points, target_mean, means)
-    ax_sphere.legend(loc="upper left", fontsize=8, bbox_to_anchor=(0.0, 1.02))
+    ax_sphere.legend(loc="upper left", bbox_to_anchor=(0.0, 1.02))
 
     ax_mean = fig.add_subplot(1, 3, 2)
     for k in range(3):
@@ -138,7 +138,7 @@ def plot_sphere_fit(points, target_mean, means, mean_error, cov_error, *,
         ax_mean.axhline(target_mean[k], color=_COORD_COLOURS[k], linestyle="--", linewidth=1)
     ax_mean.set_xlabel("iteration")
     ax_mean.set_ylabel("mean coordinate (dashed: target)")
-    ax_mean.legend(fontsize=8, ncol=3, loc="best")
+    ax_mean.legend(ncol=3, loc="best")
 
     ax_error = fig.add_subplot(1, 3, 3)
     ax_error.semilogy(iterations, mean_error, color="tab:red", label="mean: geodesic error (rad)")
@@ -154,7 +154,7 @@ def plot_sphere_fit(points, target_mean, means, mean_error, cov_error, *,
     ax_error.set_ylim(bottom=0.5 * min(shown + [1e-2]))
     ax_error.set_xlabel("iteration")
     ax_error.set_ylabel("error against the target")
-    ax_error.legend(fontsize=8, loc="best")
+    ax_error.legend(loc="best")
     fig.subplots_adjust(left=0.0, right=0.98, bottom=0.15, top=0.97, wspace=0.3)
     return fig
 
@@ -196,7 +196,7 @@ def plot_convergence_comparison(mean_curves: Mapping, cov_curves: Mapping, *,
             ax.axhline(tolerance, color="0.4", linestyle=":", linewidth=1)
         ax.set_xlabel("iteration + 1")
         ax.set_ylabel(ylabel)
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     fig.tight_layout()
     return fig
 
@@ -238,7 +238,7 @@ def plot_mismatch(radii, grid, densities: Mapping, variance_traces: Mapping,
                        **styles.get(label, {}))
     ax_radius.set_xlabel("distance to the target mean $r$ (rad)")
     ax_radius.set_ylabel("density of $r$")
-    ax_radius.legend(fontsize=8)
+    ax_radius.legend()
 
     for label, trace in variance_traces.items():
         trace = _curve(trace, f"variance_traces[{label!r}]")
@@ -248,7 +248,7 @@ def plot_mismatch(radii, grid, densities: Mapping, variance_traces: Mapping,
                        **{"color": "0.3", **styles.get(label, {})})
     ax_var.set_xlabel("iteration")
     ax_var.set_ylabel(r"fitted variance per axis (rad$^2$)")
-    ax_var.legend(fontsize=8)
+    ax_var.legend()
     fig.tight_layout()
     return fig
 
@@ -299,7 +299,7 @@ def plot_learned_fit(target_mean, means: Mapping, mean_errors: Mapping, *,
     ax_mean.set_ylabel("mean coordinate (dotted: target)")
     ax_error.set_ylabel(r"$|\mu_k - \mu_{\mathrm{target}}|$")
     ax_error.set_ylim(bottom=0.0)
-    ax_error.legend(fontsize=8)
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8)
+    ax_error.legend()
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles))
     fig.tight_layout(rect=(0.0, 0.08, 1.0, 1.0))
     return fig

@@ -184,7 +184,7 @@ def plot_kernel_width_maps(lat, lon, log_volumes: dict, data):
         if ax is not axes[0, 0]:
             ax.tick_params(labelleft=False)
         ax.text(0.02, 0.96, rf"$\sigma = {width:g}$", transform=ax.transAxes, va="top",
-                color="white", fontsize=9)
+                color="white", fontsize=10)
     axes[0, 0].set_ylabel("latitude (degrees)")
     colour_axes = fig.add_axes((0.915, 0.25, 0.012, 0.65))
     fig.colorbar(mesh, cax=colour_axes,
@@ -277,7 +277,7 @@ def plot_monte_carlo_convergence(sizes, values, std_errors, exact, *, flat_value
     ax.set_xscale("log")
     ax.set_xlabel("number of draws $S$")
     ax.set_ylabel(r"$C(\boldsymbol{\mu}, \Sigma)$")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right")
     return fig
 
 
@@ -340,12 +340,12 @@ def plot_descent_directions(data_coords, cov, directions: dict, target, distance
     left.set_aspect("equal")
     left.set_xlabel("frame coordinate 1 (rad)")
     left.set_ylabel("frame coordinate 2 (rad)")
-    left.legend(loc="upper left", fontsize=8)
+    left.legend(loc="upper left")
     right.axhline(0.0, color="0.5", lw=0.8)
     lowest = min(float(np.min(values)) for values in profiles.values())
     if lowest < 0:
         right.set_ylim(1.3 * lowest, -1.0 * lowest)
     right.set_xlabel("distance moved along the direction (rad)")
     right.set_ylabel(r"change in $\phi$")
-    right.legend(loc="upper right", fontsize=8)
+    right.legend(loc="upper right")
     return fig

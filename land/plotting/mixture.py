@@ -59,7 +59,7 @@ def plot_cluster_labels(points, panels, truth=None, *, means=None):
     n = points.shape[0]
     truth = None if truth is None else _labels(truth, "truth", n)
     means = {} if means is None else means
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.0 * len(panels), 3.4), sharex=True,
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.0), sharex=True,
                              sharey=True, squeeze=False)
     for ax, (name, labels) in zip(axes[0], panels.items()):
         labels = _labels(labels, f"panels[{name!r}]", n)
@@ -82,7 +82,7 @@ def plot_cluster_labels(points, panels, truth=None, *, means=None):
     axes[0, 0].set_ylabel("$x_2$")
     handles, names = axes[0, 0].get_legend_handles_labels()
     if handles:
-        axes[0, 0].legend(handles, names, loc="lower left", fontsize=8)
+        axes[0, 0].legend(handles, names, loc="lower left")
     fig.tight_layout()
     return fig
 

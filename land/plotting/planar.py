@@ -53,7 +53,7 @@ def plot_density_panels(train, test, grids: Sequence, labels: Sequence[str], *,
                  for g in grids]
     top = np.ceil(4.0 * max(np.nanmax(d) for d in densities)) / 4.0
     levels = np.linspace(top - 3.0, top, n_levels + 1)
-    fig, axes = plt.subplots(1, len(grids), figsize=(4.2 * len(grids), 3.6), sharex=True,
+    fig, axes = plt.subplots(1, len(grids), figsize=(3.3 * len(grids), 3.0), sharex=True,
                              sharey=True, squeeze=False)
     for k, (ax, grid, density, label) in enumerate(zip(axes[0], grids, densities, labels)):
         filled = ax.contourf(grid.x, grid.y, density, levels=levels, cmap="Blues", extend="min")
@@ -76,7 +76,7 @@ def plot_density_panels(train, test, grids: Sequence, labels: Sequence[str], *,
     handles, names = axes[0, -1].get_legend_handles_labels()
     # Below the panels, so that it hides no data (inline figures are cropped to their content).
     fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.45, 0.0), ncol=len(names),
-               fontsize=8, markerscale=1.5)
+               markerscale=1.5)
     colourbar = fig.colorbar(filled, ax=axes[0].tolist(), shrink=0.85)
     colourbar.set_label(r"$\log_{10}$ density (Lebesgue)")
     return fig
@@ -123,6 +123,6 @@ def plot_heldout_differences(names: Sequence[str], differences: Sequence, *,
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.set_yticks(rows, names)
     ax.set_xlabel("held-out log-likelihood per point, LAND minus Gaussian (nats; symlog)")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="best")
     fig.tight_layout()
     return fig

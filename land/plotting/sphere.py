@@ -149,7 +149,7 @@ def plot_tangent_and_sphere(sample, *, circles=(np.sqrt(np.pi), np.pi), circle_l
     ax.set(aspect="equal", xlabel="$e_1$ coordinate (rad)", ylabel="$e_2$ coordinate (rad)")
     lim = 1.05 * max(max(circles), radius.max())
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
     ax3 = fig.add_axes((0.47, 0.02, 0.44, 0.96), projection="3d", computed_zorder=False)
     ax3.set_box_aspect((1.0, 1.0, 1.0), zoom=1.25)
     ax3.set_axis_off()
@@ -195,7 +195,7 @@ def plot_radius_histograms(sample_radii: dict, radius_grid, densities: dict, *, 
                 label=f"{label}: sample")
         ax.plot(grid, densities[label], color=color, lw=1.8, label=f"{label}: density")
     ax.set(xlabel="geodesic radius $r = d(\\mu, x)$ (rad)", ylabel="density", xlim=(0.0, np.pi))
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -243,7 +243,7 @@ def plot_exp_pairs(base_point, sphere_points, learned_points, *, data_points=Non
     # Learned end points may lie well off the sphere: widen the box so that none is cut off.
     lim = 0.9 * max(1.0, float(np.max(np.abs(learned_points))))
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), zlim=(-lim, lim))
-    fig.legend(loc="lower center", ncol=3, fontsize=8)
+    fig.legend(loc="lower center", ncol=3)
     return fig
 
 
@@ -273,7 +273,7 @@ def plot_deviation_study(study, *, measures=("max_radial", "max_plane_angle", "e
     matplotlib.figure.Figure
     """
     nrows = int(np.ceil(len(measures) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.9 * nrows),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.7 * nrows),
                              layout="constrained", squeeze=False)
     widths = np.asarray(study.kernel_widths)
     for ax, measure in zip(axes.flat, measures):
@@ -292,7 +292,7 @@ def plot_deviation_study(study, *, measures=("max_radial", "max_plane_angle", "e
             ax.set_ylim(bottom=0.0)
     for ax in list(axes.flat)[len(measures):]:
         ax.set_visible(False)
-    axes[0, 0].legend(fontsize=8)
+    axes[0, 0].legend()
     return fig
 
 
@@ -319,5 +319,5 @@ def plot_deviation_by_length(deviations, *, labels=None):
     ax.plot(grid, 2.0 * np.sin(grid / 2.0), "k--", lw=1.0,
             label="chord $|\\mathrm{Exp}_\\mu(v) - \\mu|$ (scale)")
     ax.set(xlabel="great-circle length $|v|$ (rad)", ylabel="end-point distance")
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig

@@ -68,13 +68,13 @@ def plot_panels(panels: Sequence[Mapping], *, ncols: int | None = None, width: f
                             linewidth=0)
         for label, level in panel.get("lines", {}).items():
             ax.axhline(level, color="0.4", linestyle=":", linewidth=1)
-            ax.annotate(label, (0.02, level), xycoords=("axes fraction", "data"), fontsize=8,
+            ax.annotate(label, (0.02, level), xycoords=("axes fraction", "data"),
                         color="0.3", va="bottom")
         ax.set_xscale(panel.get("xscale", "linear"))
         ax.set_yscale(panel.get("yscale", "linear"))
         ax.set_xlabel(panel.get("xlabel", ""))
         ax.set_ylabel(panel.get("ylabel", ""))
-        ax.legend(fontsize=8)
+        ax.legend()
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     fig.tight_layout()
@@ -113,7 +113,7 @@ def plot_step_grid(step_means, fractions, grids: Mapping, *, labels: Mapping | N
         for i in range(step_means.size):
             for j in range(fractions.size):
                 text = "n/c" if np.isnan(grid[i, j]) else f"{grid[i, j]:.0f}"
-                ax.text(j, i, text, ha="center", va="center", fontsize=8, color="white"
+                ax.text(j, i, text, ha="center", va="center", color="white"
                         if not np.isnan(grid[i, j]) and grid[i, j] < np.nanmax(grid) / 2 else "black")
         ax.set_xticks(range(fractions.size), [f"{f:g}" for f in fractions])
         ax.set_yticks(range(step_means.size), [f"{m:g}" for m in step_means])
