@@ -12,6 +12,7 @@ import numpy as np
 
 __all__ = [
     "as_float_array",
+    "check_base_point",
     "check_data_matrix",
     "check_finite_result",
     "check_frame",
@@ -101,6 +102,21 @@ def check_finite_result(values, name: str) -> np.ndarray:
         raise FloatingPointError(f"{name}: the computation gave NaN or inf "
                                  f"({int(np.count_nonzero(~np.isfinite(values)))} entries)")
     return values
+
+
+def check_base_point(manifold, value, name: str = "base_point") -> np.ndarray:
+    """Return ``value`` as one point of ``manifold``, shape ``(ambient_dim,)``; a batch is refused.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As ``manifold.check_points``, and ``ValueError`` for a batch of points.
+    """
+    point = manifold.check_points(value, name)
+    if point.ndim != 1:
+        raise ValueError(f"{name}: expected a single point of shape ({manifold.ambient_dim},), "
+                         f"got {point.shape}")
+    return point
 
 
 def check_frame(manifold, base_point, frame, name: str = "frame") -> np.ndarray:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from land._validation import (as_float_array, check_frame, check_generator, check_positive,
+from land._validation import (as_float_array, check_base_point, check_frame, check_generator, check_positive,
                               check_positive_int, check_spd)
 from land.geometry.metric import kernel_width_rule  # noqa: F401  (re-exported for the chapters)
 from land.model import normalising_constant
@@ -305,9 +305,7 @@ def exp_jacobian_ratio(manifold, mean, frame, cov, n_samples: int, rng: np.rando
         ``J`` at the converged draws.
     """
     manifold = _check_learned(manifold)
-    mean = manifold.check_points(mean, "mean")
-    if mean.ndim != 1:
-        raise ValueError(f"mean: expected a single point of shape ({manifold.dim},), got {mean.shape}")
+    mean = check_base_point(manifold, mean, "mean")
     n_samples = check_positive_int(n_samples, "n_samples")
     rng = check_generator(rng)
     step = check_positive(step, "step")

@@ -19,7 +19,8 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from land.geometry import _kernels
-from land._validation import check_frame, check_points, check_positive, check_positive_int
+from land._validation import (check_base_point, check_frame, check_points, check_positive,
+                              check_positive_int)
 from land.geometry.base import GeodesicResult, GeodesicSolverError
 from land.geometry.metric import GlobalDiagonalMetric, LocalDiagonalMetric
 
@@ -154,11 +155,7 @@ class LearnedManifold:
         return check_points(points, name, self.dim)
 
     def _check_base(self, base_point, name: str = "base_point") -> np.ndarray:
-        base_point = self.check_points(base_point, name)
-        if base_point.ndim != 1:
-            raise ValueError(f"{name}: expected a single point of shape ({self.dim},), "
-                             f"got {base_point.shape}")
-        return base_point
+        return check_base_point(self, base_point, name)
 
     def _to_standard(self, points) -> np.ndarray:
         return (np.asarray(points) - self._centre) / self._scale

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from land._validation import (as_float_array, check_frame, check_generator, check_points,
+from land._validation import (as_float_array, check_base_point, check_frame, check_generator, check_points,
                               check_positive_int)
 from land.geometry.base import GeodesicResult
 
@@ -112,10 +112,7 @@ class Sphere:
         return array / norms[..., None]
 
     def _check_base(self, base_point, name: str = "base_point") -> np.ndarray:
-        base_point = self.check_points(base_point, name)
-        if base_point.ndim != 1:
-            raise ValueError(f"{name}: expected a single point of shape (3,), got {base_point.shape}")
-        return base_point
+        return check_base_point(self, base_point, name)
 
     def _check_coords(self, tangent_coords, name: str = "tangent_coords") -> np.ndarray:
         coords = as_float_array(tangent_coords, name)
@@ -232,18 +229,23 @@ class Sphere:
         True
         """
         base_point = self.check_points(base_point, "base_point")
-        points = self.check_points(points, "points")
-        cos_theta = np.sum(points * base_point, axis=-1)  # row by row, as above
-        normal_part = points - cos_theta[..., None] * base_point
-        sin_theta = np.linalg.norm(normal_part, axis=-1)
-        theta = np.arctan2(sin_theta, cos_theta)
+        vecs, theta = self._log_and_angle(base_point, self.check_points(points, "points"))
         if np.any(theta > np.pi - _ANTIPODAL_ATOL):
             raise ValueError(
                 "points: a point is antipodal to base_point, where Log is undefined "
                 "(every great circle through base_point reaches it)"
             )
+        return vecs
+
+    @staticmethod
+    def _log_and_angle(base_point, points):
+        """Log vectors and the angle to each point, for checked input, without the antipode test."""
+        cos_theta = np.sum(points * base_point, axis=-1)  # row by row, as above
+        normal_part = points - cos_theta[..., None] * base_point
+        sin_theta = np.linalg.norm(normal_part, axis=-1)
+        theta = np.arctan2(sin_theta, cos_theta)
         scale = np.where(sin_theta > 0, theta / np.where(sin_theta > 0, sin_theta, 1.0), 1.0)
-        return scale[..., None] * normal_part
+        return scale[..., None] * normal_part, theta
 
     def solve_exp(self, base_point, tangent_vecs) -> GeodesicResult:
         """:meth:`exp` wrapped in a :class:`~land.GeodesicResult` (always converged).
@@ -310,13 +312,9 @@ class Sphere:
         True
         """
         base_point = self._check_base(base_point)
-        points = self.check_points(points, "points")
-        cos_theta = np.sum(points * base_point, axis=-1)
-        sin_theta = np.linalg.norm(points - cos_theta[..., None] * base_point, axis=-1)
-        ok = np.arctan2(sin_theta, cos_theta) <= np.pi - _ANTIPODAL_ATOL
-        safe = np.where(ok[..., None], points, base_point)
-        vecs = np.where(ok[..., None], self.log(base_point, safe), 0.0)
-        return GeodesicResult(vecs, ok, np.where(ok, 0.0, 2.0))
+        vecs, theta = self._log_and_angle(base_point, self.check_points(points, "points"))
+        ok = theta <= np.pi - _ANTIPODAL_ATOL
+        return GeodesicResult(np.where(ok[..., None], vecs, 0.0), ok, np.where(ok, 0.0, 2.0))
 
     def dist(self, point_a, point_b) -> np.ndarray:
         """Great-circle distance ``arctan2(|a x b|, a.b)``, broadcasting over batches.

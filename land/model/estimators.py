@@ -15,6 +15,7 @@ implementing :class:`~land.Geometry`, used as given.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClusterMixin, DensityMixin
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
@@ -25,7 +26,7 @@ from land.geometry.learned import LearnedManifold
 from land.geometry.metric import LocalDiagonalMetric, kernel_width_rule
 from land.geometry.sphere import Sphere
 from land.model.fit import fit_land
-from land.model.likelihood import ALGORITHMS
+from land.model.likelihood import ALGORITHMS, log_density
 from land.model.mixture import fit_land_mixture, lebesgue_log_density
 
 __all__ = ["LAND", "LANDMixture"]
@@ -40,6 +41,8 @@ def _make_geometry(geometry, X, kernel_width, rho):
             raise ValueError(f"geometry: expected 'sphere', 'learned' or a land.Geometry, "
                              f"got {geometry!r}")
         if geometry == "sphere":
+            if X.shape[1] != 3:
+                raise ValueError(f"X: expected 3 features for Sphere(), got {X.shape[1]}")
             return Sphere(), None
         if isinstance(kernel_width, str):
             if kernel_width != "auto":
@@ -58,6 +61,9 @@ def _make_geometry(geometry, X, kernel_width, rho):
     if not isinstance(geometry, Geometry):
         raise TypeError(f"geometry: expected 'sphere', 'learned' or a land.Geometry, "
                         f"got {type(geometry).__name__}")
+    if geometry.ambient_dim != X.shape[1]:
+        raise ValueError(f"X: expected {geometry.ambient_dim} features for {geometry!r}, "
+                         f"got {X.shape[1]}")
     return geometry, None
 
 
@@ -210,9 +216,6 @@ class LAND(DensityMixin, BaseEstimator):
         rng = _rng(self.random_state)
         geometry, width = _make_geometry(self.geometry, X, self.kernel_width, self.rho)
         _check_measure(self.measure, geometry)
-        if geometry.ambient_dim != X.shape[1]:
-            raise ValueError(f"X: expected {geometry.ambient_dim} features for {geometry!r}, "
-                             f"got {X.shape[1]}")
         fit = fit_land(geometry, X, rng=rng, n_iter=max_iter, n_samples=n_samples,
                        algorithm=self.algorithm)
         self.geometry_, self.kernel_width_ = geometry, width
@@ -256,10 +259,8 @@ class LAND(DensityMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = _check_X(self, X, reset=False)
-        logs = self.geometry_.log(self.mean_, X)
-        coords = self.geometry_.coordinates(self.mean_, self.frame_, logs)
-        quad = np.einsum("ni,ij,nj->n", coords, np.linalg.inv(self.covariance_), coords)
-        log_p = -0.5 * quad - self.log_constant_
+        log_p = log_density(self.geometry_, X, self.mean_, self.covariance_, self.log_constant_,
+                            frame=self.frame_)
         if self.measure == "lebesgue":
             log_p = lebesgue_log_density(self.geometry_, X, log_p)
         return check_finite_result(log_p, "score_samples")
@@ -463,9 +464,6 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         rng = _rng(self.random_state)
         geometry, width = _make_geometry(self.geometry, X, self.kernel_width, self.rho)
         _check_measure(self.measure, geometry)
-        if geometry.ambient_dim != X.shape[1]:
-            raise ValueError(f"X: expected {geometry.ambient_dim} features for {geometry!r}, "
-                             f"got {X.shape[1]}")
         with threadpool_limits(1):
             mixture = fit_land_mixture(geometry, X, n_components, rng=rng,
                                        n_iter=check_positive_int(self.max_iter, "max_iter"),
@@ -481,6 +479,7 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         return self
 
     def _weighted_log_prob(self, X):
+        """Checked ``X`` and ``log pi_k + log p_k(x)``, shape (n, K); raises where all Logs fail."""
         check_is_fitted(self)
         X = _check_X(self, X, reset=False)
         log_p = self._mixture.component_log_densities(self.geometry_, X)
@@ -488,7 +487,7 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         if lost.any():
             raise GeodesicSolverError(f"X: the Logs of {int(lost.sum())} points to every "
                                       "component failed, so their density is unknown")
-        return log_p
+        return X, log_p
 
     def score_samples(self, X):
         """Log density of each point (volume measure of the manifold).
@@ -520,11 +519,10 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         >>> model.score_samples(X[:4]).shape
         (4,)
         """
-        log_p = self._weighted_log_prob(X)
-        top = log_p.max(axis=1, keepdims=True)
-        total = (top + np.log(np.exp(log_p - top).sum(axis=1, keepdims=True)))[:, 0]
+        X, log_p = self._weighted_log_prob(X)
+        total = logsumexp(log_p, axis=1)
         if self.measure == "lebesgue":
-            total = lebesgue_log_density(self.geometry_, _check_X(self, X, reset=False), total)
+            total = lebesgue_log_density(self.geometry_, X, total)
         return check_finite_result(total, "score_samples")
 
     def score(self, X, y=None):
@@ -587,10 +585,8 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         >>> bool(np.allclose(model.predict_proba(X).sum(axis=1), 1.0))
         True
         """
-        log_p = self._weighted_log_prob(X)
-        log_p = log_p - log_p.max(axis=1, keepdims=True)
-        prob = np.exp(log_p)
-        return prob / prob.sum(axis=1, keepdims=True)
+        _, log_p = self._weighted_log_prob(X)
+        return np.exp(log_p - logsumexp(log_p, axis=1, keepdims=True))
 
     def predict(self, X):
         """The most responsible component of each point.
@@ -621,7 +617,7 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         >>> bool(len(set(labels[:40])) == 1 and len(set(labels[40:])) == 1)   # one per cluster
         True
         """
-        return np.argmax(self._weighted_log_prob(X), axis=1)
+        return np.argmax(self._weighted_log_prob(X)[1], axis=1)
 
     def _n_parameters(self) -> int:
         d = self.covariances_.shape[1]

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import norm, qmc
 
-from land._validation import (as_float_array, check_finite_result, check_frame, check_generator,
-                              check_positive_int, check_spd)
+from land._validation import (as_float_array, check_base_point, check_finite_result, check_frame,
+                              check_generator, check_positive_int, check_spd)
 from land.geometry.base import check_geometry
 from land.geometry.base import GeodesicResult, GeodesicSolverError
 
@@ -128,12 +128,7 @@ def _cov_from_factor(factor) -> np.ndarray:
 
 
 def _check_mean(manifold, mean, name="mean"):
-    check_geometry(manifold)
-    mean = manifold.check_points(mean, name)
-    if mean.ndim != 1:
-        raise ValueError(f"{name}: expected a single point of shape ({manifold.ambient_dim},), "
-                         f"got {mean.shape}")
-    return mean
+    return check_base_point(check_geometry(manifold), mean, name)
 
 
 def _check_data(manifold, data, name="data"):
