@@ -223,3 +223,13 @@ def check_generator(rng, name: str = "rng") -> np.random.Generator:
             f"got {type(rng).__name__}"
         )
     return rng
+
+
+def check_flag(value, name: str, *, allow_none: bool = False):
+    """Return ``value`` as a bool (or None when allowed), raising unless it is one."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (bool, np.bool_)):
+        expected = "True, False or None" if allow_none else "True or False"
+        raise TypeError(f"{name}: expected {expected}, got {type(value).__name__}")
+    return bool(value)

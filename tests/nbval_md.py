@@ -8,11 +8,15 @@ jupytext (no temporary files).
 
 from __future__ import annotations
 
+import os
 from unittest import mock
 
 import jupytext
 import nbval.plugin
 from nbval.plugin import IPyNbFile
+
+# The chapters' kernels inherit this: fits draw no progress bars in test logs.
+os.environ.setdefault("LAND_PROGRESS", "0")
 
 
 def _read_markdown(path, as_version=4):

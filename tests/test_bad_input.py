@@ -85,6 +85,7 @@ FINITE = [("None", None), ("NaN", np.nan), ("inf", np.inf), ("text", "1"), ("com
 GENERATOR = [("None", None), ("int", 0), ("legacy", np.random.RandomState(0)), ("text", "rng")]
 GEOMETRY = [("None", None), ("text", "sphere"), ("number", 3), ("metric", METRIC), ("object", object())]
 CHOICE = [("None", None), ("unknown", "nonsense"), ("number", 1)]
+FLAG = [("text", "yes"), ("number", 1), ("array", np.array([True]))]
 
 
 def _cases():
@@ -174,7 +175,7 @@ def _cases():
               init_frame=_optional(_spoil_frame(SPHERE, SPHERE_POINTS[0])),
               n_iter=_optional(COUNT), n_samples=_optional(COUNT), step_mean=_optional(POSITIVE),
               step_cov=_optional(POSITIVE),
-              algorithm=CHOICE, volume=CHOICE, patience=COUNT)),
+              algorithm=CHOICE, volume=CHOICE, patience=COUNT, progress=FLAG)),
         ("fit_land_mixture", land.fit_land_mixture,
          dict(manifold=SPHERE, data=SPHERE_POINTS, n_components=2, rng=rng(), n_iter=1,
               n_samples=32),
@@ -182,7 +183,8 @@ def _cases():
               n_components=COUNT + [("more than points", 21)], rng=GENERATOR, n_iter=COUNT,
               n_inner=COUNT, n_samples=COUNT, step_mean=POSITIVE, step_cov=POSITIVE,
               init=CHOICE + [("wrong length", np.zeros(3, int))],
-              tol=[("negative", -1.0), ("NaN", np.nan), ("text", "a")], patience=COUNT)),
+              tol=[("negative", -1.0), ("NaN", np.nan), ("text", "a")], patience=COUNT,
+              progress=FLAG)),
         ("mixture_log_density", land.model.mixture_log_density,
          dict(manifold=SPHERE, mixture=MIXTURE, points=SPHERE_POINTS),
          dict(manifold=GEOMETRY, mixture=[("None", None), ("dict", {})],

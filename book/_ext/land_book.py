@@ -5,15 +5,21 @@
   "reference target not found". Lists given in YAML did not take effect,
   so we append here on ``config-inited``.
 * alt text: figure images get their caption as alt text.
+* responsive figures: the wide and stacked drawings that
+  ``land.plotting.responsive_html`` embeds are written to ``_images/``.
+* progress bars: ``LAND_PROGRESS=0`` for the kernels that run the chapters.
 * ``.ipynb`` downloads: every chapter written as a MyST notebook is
   converted to a Jupyter notebook at build time (jupytext, no outputs: the
-  reader runs it) and written next to the page sources, and the theme's
+  reader runs it) and written next to the page sources, with citations and
+  cross-references written out as text, and the theme's
   download menu offers it (sphinx-book-theme shows an ``.ipynb`` entry when
   the page context has ``ipynb_source``).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 _IGNORED_TYPES = ["ndarray", "array-like", "numpy.random.Generator", "optional"]
@@ -72,8 +78,52 @@ def _alt_from_captions(app, doctree, docname):
         figure = next((n for n in _ancestors(image) if isinstance(n, nodes.figure)), None)
         caption = next(iter(figure.findall(nodes.caption)), None) if figure is not None else None
         if caption is not None:
-            text = _plain(caption.astext())
-            image["alt"] = text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "..."
+            image["alt"] = _caption_alt(caption)
+
+
+def _caption_alt(caption) -> str:
+    text = _plain(caption.astext())
+    return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "..."
+
+
+_DATA_SVG = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt=""')
+
+
+def _responsive_figures(app, doctree, docname):
+    """Write the two drawings of each responsive figure to files, with the caption as alt text.
+
+    ``land.plotting.responsive_html`` embeds both drawings of a figure (wide
+    and stacked) as data URIs, which works anywhere, Jupyter included; in the
+    book they become files under ``_images/`` like every other figure, so a
+    page stays small and the browser caches them.
+    """
+    import base64
+    import hashlib
+    import html
+    import posixpath
+
+    from docutils import nodes
+
+    if app.builder.format != "html":
+        return
+    images = Path(app.outdir) / "_images"
+    page_dir = posixpath.dirname(app.builder.get_target_uri(docname))
+    for raw in list(doctree.findall(nodes.raw)):
+        if "html" not in raw.get("format", "").split() or "data:image/svg+xml" not in raw.astext():
+            continue
+        figure = next((n for n in _ancestors(raw) if isinstance(n, nodes.figure)), None)
+        caption = next(iter(figure.findall(nodes.caption)), None) if figure is not None else None
+        alt = html.escape(_caption_alt(caption), quote=True) if caption is not None else "A figure"
+
+        def to_file(match):
+            svg = base64.b64decode(match.group(1))
+            name = hashlib.sha256(svg).hexdigest()[:32] + ".svg"
+            images.mkdir(parents=True, exist_ok=True)
+            (images / name).write_bytes(svg)
+            return f'src="{posixpath.relpath("_images/" + name, page_dir or ".")}" alt="{alt}"'
+
+        text = _DATA_SVG.sub(to_file, raw.astext())
+        raw.replace_self(nodes.raw("", text, format="html"))
 
 
 def _plain(text: str) -> str:
@@ -115,13 +165,80 @@ def _write_notebooks(app, exception):
         if _is_notebook(source):
             target = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
-            jupytext.write(jupytext.read(source), target, fmt="ipynb")
+            notebook = jupytext.read(source)
+            for cell in notebook.cells:
+                if cell.cell_type == "markdown":
+                    cell.source = _plain_roles(app, cell.source)
+            jupytext.write(notebook, target, fmt="ipynb")
+
+
+_ROLE = re.compile(r"\{(cite|ref|numref|mod|func|class|meth|eq)\}`([^`]*)`")
+
+
+def _plain_roles(app, text: str) -> str:
+    """Markdown that Jupyter shows as the page does: MyST roles replaced by their text.
+
+    ``{cite}`key``` becomes "(Author Year)", ``{ref}`` the section's title,
+    ``{numref}`` "Figure 4.1" as numbered in the book, ``{mod}`` and the
+    other code roles the name in backticks.
+    """
+    labels = app.env.get_domain("std").labels
+
+    def cite(keys):
+        return "(" + "; ".join(_citation(app, key.strip()) for key in keys.split(",")) + ")"
+
+    def reference(role, body):
+        shown = re.match(r"(.*?)\s*<([^<>]+)>$", body)
+        label = shown.group(2) if shown else body
+        docname, target, title = labels.get(label, (None, None, ""))
+        if shown and "{number}" not in shown.group(1):
+            return shown.group(1)
+        if role == "numref" and docname is not None:
+            number = app.env.toc_fignumbers.get(docname, {}).get("figure", {}).get(target)
+            if number:
+                return f"Figure {'.'.join(map(str, number))}"
+        return title or label
+
+    def replace(match):
+        role, body = match.groups()
+        if role == "cite":
+            return cite(body)
+        if role in ("ref", "numref", "eq"):
+            return reference(role, body)
+        return f"`{body.lstrip('~')}`"
+
+    return _ROLE.sub(replace, text)
+
+
+def _citation(app, key: str) -> str:
+    entries = _bibliography(app)
+    entry = entries.get(key)
+    if entry is None:
+        return key
+    authors = entry.persons.get("author", [])
+    names = [" ".join(person.last_names) for person in authors]
+    who = names[0] + (" et al." if len(names) > 2 else f" and {names[1]}" if len(names) == 2 else "")
+    return f"{who} {entry.fields.get('year', '')}".strip()
+
+
+def _bibliography(app):
+    if not hasattr(app, "_land_bibliography"):
+        from pybtex.database import parse_file
+
+        entries = {}
+        for name in app.config.bibtex_bibfiles:
+            entries.update(parse_file(str(Path(app.srcdir) / name)).entries)
+        app._land_bibliography = entries
+    return app._land_bibliography
 
 
 def setup(app):
     app.connect("config-inited", _ignore_numpydoc_types)
     app.connect("missing-reference", _resolve_in_land)
     app.connect("doctree-resolved", _alt_from_captions)
+    app.connect("doctree-resolved", _responsive_figures)
+    # The chapters' kernels start after this and inherit it: fits draw no progress bars in the pages.
+    os.environ["LAND_PROGRESS"] = "0"
     # Before sphinx-book-theme builds its header buttons (priority 501).
     app.connect("html-page-context", _offer_ipynb, priority=400)
     app.connect("build-finished", _write_notebooks)

@@ -11,4 +11,6 @@ them.
 * :mod:`~land.experiments.study`: the quantitative study of the sphere fit.
 * :mod:`~land.experiments.heldout`: held-out comparisons beyond the sphere.
 * :mod:`~land.experiments.mixtures`: the mixture experiments.
+* :mod:`~land.experiments.reader`: the parameters a chapter's reader may change,
+  and the guard that skips the checks tied to them.
 """

@@ -208,15 +208,16 @@ def estimate_errors(manifold, estimate, target_mean, target_cov, target_frame) -
 def suggested_step_cov(manifold, data, init_mean, *, fraction: float = 0.5) -> float:
     """A step size for the covariance factor that suits the scale of the data.
 
-    Near the optimum the update ``A <- A - step_cov A (S_data - S_model)``
-    shrinks the error of an isotropic ``A`` by the factor
-    ``1 - 2 step_cov s`` per iteration, where ``s`` is the data's variance
-    per axis. A fixed ``step_cov`` is therefore fast for wide data and
-    nearly frozen for tight data. This returns ``fraction / s_hat`` with
-    ``s_hat = mean_n |Log_{init_mean}(x_n)|^2 / d``, the variance about the
-    initial mean; that overestimates ``s`` (it includes the initial offset),
-    so the factor stays in ``[1 - 2 fraction, 1)`` and the iteration stable
-    for ``fraction <= 1``.
+    Near the optimum the update ``A <- A - step_cov A (Q_data - Q_model)``
+    (``Q``: second moments of the Log coordinates) shrinks the error of an
+    isotropic ``A`` by the factor ``1 - 2 step_cov s^2`` per iteration, where
+    ``s^2`` is the data's variance per axis. A fixed ``step_cov`` is
+    therefore fast for wide data and nearly frozen for tight data. This
+    returns ``fraction / s_hat^2`` with
+    ``s_hat^2 = mean_n |Log_{init_mean}(x_n)|^2 / d``, the variance about the
+    initial mean; that overestimates ``s^2`` (it includes the initial
+    offset), so the factor stays in ``[1 - 2 fraction, 1)`` and the iteration
+    stable for ``fraction <= 1``.
 
     Parameters
     ----------
@@ -224,7 +225,7 @@ def suggested_step_cov(manifold, data, init_mean, *, fraction: float = 0.5) -> f
     data : array-like, shape=[N, ambient_dim]
     init_mean : array-like, shape=[ambient_dim]
     fraction : float
-        ``step_cov * s_hat`` (> 0, at most 1); 0.5 makes the linearised
+        ``step_cov * s_hat^2`` (> 0, at most 1); 0.5 makes the linearised
         factor 0 when the initial mean is right.
 
     Returns

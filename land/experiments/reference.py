@@ -267,7 +267,7 @@ def finite_difference_gradients(manifold, objective: Callable, mean, frame, fact
                                 step: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
     """Central-difference gradients of ``objective(mean, frame, factor)``.
 
-    The mean moves along the geodesic ``Exp_mu(+-h F e_k)`` and the frame is
+    The mean moves along the geodesic ``Exp_mu(+-step F e_k)`` and the frame is
     carried along by parallel transport, so the mean derivative is in the
     coordinates of ``frame`` like the analytic gradient; ``A`` moves one
     entry at a time.
@@ -281,8 +281,8 @@ def finite_difference_gradients(manifold, objective: Callable, mean, frame, fact
     frame : array-like, shape=[ambient_dim, d]
     factor : array-like, shape=[d, d]
     step : float, optional
-        Step ``h`` (> 0). The truncation error is ``O(h^2)``, the rounding
-        error ``O(eps / h)``.
+        Finite-difference step ``epsilon`` (> 0). The truncation error is
+        ``O(epsilon^2)``, the rounding error ``O(machine_eps / epsilon)``.
 
     Returns
     -------

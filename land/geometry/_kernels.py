@@ -44,8 +44,9 @@ TABLEAU = (np.ascontiguousarray(_dop853.A[:12, :12]), np.ascontiguousarray(_dop8
 STATUS = {0: "converged", 1: "iteration limit", 2: "no descent", 3: "integration failed",
           4: "singular Jacobian"}
 
-# A weight exp(-r^2/2) below exp(-40) ~ 4e-18 is dropped: its share of a local
-# variance is below 1e-15 of rho for any data within 1e3 kernel widths.
+# A weight exp(-r^2/2) below exp(-40) ~ 4e-18 is dropped. A dropped term adds
+# w r^2 sigma^2 <= 80 exp(-40) sigma^2 ~ 3.4e-16 sigma^2 to a local variance (r^2 exp(-r^2/2)
+# falls beyond r^2 = 80), so N dropped terms add at most N * 3.4e-16 * sigma^2.
 _EXPONENT_FLOOR = -40.0
 
 _JIT = dict(fastmath=True, cache=True, nogil=True)

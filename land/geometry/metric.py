@@ -232,8 +232,8 @@ class LocalDiagonalMetric(_DiagonalMetric):
     -----
     Evaluation runs in a compiled kernel (``land.geometry._kernels``) by direct sums
     over the data in standardised coordinates; weights below ``exp(-40)``
-    are dropped (their share of any local variance is below 1e-15 of
-    ``rho``). :meth:`reference_metric_and_jacobian` is an independent numpy
+    are dropped (each adds at most ``80 exp(-40) kernel_width**2``, about
+    ``3.4e-16 kernel_width**2``, to a local variance). :meth:`reference_metric_and_jacobian` is an independent numpy
     implementation that the tests compare against.
 
     Examples

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from land._progress import progress_bar, show_progress
 from land._validation import check_generator, check_positive, check_positive_int, check_spd
 from land.geometry.base import GeodesicSolverError
 from land.model.likelihood import (ALGORITHMS, _VOLUMES, _check_choice, _check_data, _check_mean,
@@ -254,7 +255,8 @@ def _natural_factor_step(factor, grad_factor, step):
 def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_cov=None,
              n_iter: int | None = None, step_mean: float | None = None,
              step_cov: float | None = None, n_samples: int | None = None, init_frame=None,
-             algorithm: str = "natural", volume: str = "paper", patience: int = 3) -> LandFit:
+             algorithm: str = "natural", volume: str = "paper", patience: int = 3,
+             progress: bool | None = None) -> LandFit:
     """Maximum likelihood LAND by preconditioned gradient steps.
 
     Each iteration moves the mean along ``Exp_mu(step_mean * F d)`` with
@@ -311,6 +313,11 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
         the sphere's is exact either way).
     patience : int
         Consecutive iterations the stopping rule must hold (natural).
+    progress : bool, optional
+        Draw a progress bar over the iterations. Default: only when a person
+        is likely watching (a Jupyter kernel or a terminal) and the
+        environment variable ``LAND_PROGRESS`` is not ``0``, which the book
+        build and the tests set.
 
     Returns
     -------
@@ -365,13 +372,14 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
     n_samples = check_positive_int((1000 if paper else 1024) if n_samples is None else n_samples,
                                    "n_samples")
     patience = check_positive_int(patience, "patience")
-    with threadpool_limits(limits=1, user_api="blas"):
+    bar = progress_bar(n_iter, f"LAND fit ({algorithm})", show_progress(progress))
+    with threadpool_limits(limits=1, user_api="blas"), bar:
         return _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean,
-                    step_cov, n_samples, paper, volume, patience)
+                    step_cov, n_samples, paper, volume, patience, bar)
 
 
 def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean, step_cov,
-         n_samples, paper, volume, patience):
+         n_samples, paper, volume, patience, bar):
     mean, frame, cov, first_logs = _initial_parameters(manifold, data, init_mean, init_cov, init_frame)
     factor = precision_factor(cov)
     normals = None if paper else qmc_normals(n_samples, manifold.dim, rng)
@@ -435,6 +443,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             stop_reason = problem
             break
         gradient, noise = record(evaluation)
+        bar.update()
         if paper:
             continue
         calm = calm + 1 if gradient <= noise else 0

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
+from land._progress import progress_bar, show_progress
 from land._validation import (as_float_array, check_generator, check_nonnegative, check_positive,
                               check_positive_int)
 from land.geometry.base import GeodesicSolverError
@@ -350,7 +351,7 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
                      n_iter: int = 30, n_inner: int = 1, step_mean: float = 0.5,
                      step_cov: float = 0.5, n_samples: int = 500, init="kmeans",
                      tol: float = 1e-3, patience: int = 2,
-                     cov_jitter: float = 1e-3) -> LandMixture:
+                     cov_jitter: float = 1e-3, progress: bool | None = None) -> LandMixture:
     """Fit a mixture of LANDs by EM (Arvanitidis et al. 2016, section on mixtures).
 
     Initialisation: k-means on the ambient coordinates (scikit-learn, its
@@ -395,6 +396,10 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
         Consecutive small changes needed to stop.
     cov_jitter : float
         Relative ridge added to the initial covariances (>= 0).
+    progress : bool, optional
+        Draw a progress bar over the EM iterations. Default: as in
+        :func:`~land.fit_land` (interactive sessions only, never when
+        ``LAND_PROGRESS=0``).
 
     Returns
     -------
@@ -407,7 +412,8 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     TypeError
         If ``manifold`` is not a geometry, ``rng`` not a
         ``numpy.random.Generator``, a count not an integer, a step size,
-        ``tol`` or ``cov_jitter`` not a real number, or ``data`` not numeric.
+        ``tol`` or ``cov_jitter`` not a real number, ``progress`` not a bool or
+        None, or ``data`` not numeric.
     ValueError
         If ``data`` is not an ``(N, ambient_dim)`` array of points of
         ``manifold``, ``n_components`` is not in ``1..N``, a count is below 1,
@@ -451,6 +457,7 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     step_cov = check_positive(step_cov, "step_cov")
     n_samples = check_positive_int(n_samples, "n_samples")
     tol = check_nonnegative(tol, "tol")
+    progress = show_progress(progress)
     patience = check_positive_int(patience, "patience")
     cov_jitter = check_nonnegative(cov_jitter, "cov_jitter")
 
@@ -494,30 +501,32 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
 
     resp = e_step(weights)
     converged, n_run, small = False, 0, 0
-    for _ in range(n_iter):
-        weights = resp.mean(axis=0)
-        for k, comp in enumerate(components):
-            for _ in range(n_inner):
-                grads = comp.gradients(manifold, data, resp[:, k])
-                if grads is None:  # an empty component keeps its parameters
-                    break
-                step = step_mean * (comp.frame @ (-comp.cov @ grads.grad_mean))
-                comp.mean, comp.frame = (manifold.exp(comp.mean, step),
-                                         manifold.transport_frame(comp.mean, step, comp.frame))
-                # Warm start: to first order Log_{mu + step}(x) = Log_mu(x) - step.
-                comp.refresh(manifold, data, n_samples, rng, initial_logs=comp.logs.value - step)
-                grads = comp.gradients(manifold, data, resp[:, k])
-                if grads is None:
-                    break
-                comp.factor = comp.factor - step_cov * grads.grad_factor
-                comp.refresh(manifold, data, n_samples, rng, logs=False)
-        resp = e_step(weights)
-        n_run += 1
-        previous, current = records["loglik"][-2], records["loglik"][-1]
-        small = small + 1 if abs(current - previous) <= tol * abs(previous) else 0
-        if small >= patience:
-            converged = True
-            break
+    with progress_bar(n_iter, f"LAND mixture EM (K = {n_components})", progress) as bar:
+        for _ in range(n_iter):
+            weights = resp.mean(axis=0)
+            for k, comp in enumerate(components):
+                for _ in range(n_inner):
+                    grads = comp.gradients(manifold, data, resp[:, k])
+                    if grads is None:  # an empty component keeps its parameters
+                        break
+                    step = step_mean * (comp.frame @ (-comp.cov @ grads.grad_mean))
+                    comp.mean, comp.frame = (manifold.exp(comp.mean, step),
+                                             manifold.transport_frame(comp.mean, step, comp.frame))
+                    # Warm start: to first order Log_{mu + step}(x) = Log_mu(x) - step.
+                    comp.refresh(manifold, data, n_samples, rng, initial_logs=comp.logs.value - step)
+                    grads = comp.gradients(manifold, data, resp[:, k])
+                    if grads is None:
+                        break
+                    comp.factor = comp.factor - step_cov * grads.grad_factor
+                    comp.refresh(manifold, data, n_samples, rng, logs=False)
+            resp = e_step(weights)
+            n_run += 1
+            bar.update()
+            previous, current = records["loglik"][-2], records["loglik"][-1]
+            small = small + 1 if abs(current - previous) <= tol * abs(previous) else 0
+            if small >= patience:
+                converged = True
+                break
 
     history = MixtureHistory(**{key: np.asarray(value) for key, value in records.items()})
     settings = dict(n_components=n_components, n_iter=n_iter, n_inner=n_inner,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import matplotlib as mpl
 
-__all__ = ["use_book_style"]
+from land.plotting._responsive import plain_log_labels, responsive_html
+
+__all__ = ["plain_log_labels", "responsive_html", "use_book_style"]
 
 
 def use_book_style() -> None:
@@ -16,7 +18,9 @@ def use_book_style() -> None:
 
     Figures are written as SVG with their text kept as text, so they stay
     sharp at any zoom and the browser checks can measure the size at which
-    each label is shown (at least 9 px at a 1280 px wide window).
+    each label is shown (at least 9 px at a 1280 px wide window). Figures
+    wider than a phone also get a stacked narrow drawing
+    (:func:`responsive_html`), shown below 600 px.
     """
     _inline_svg()
     mpl.rcParams.update({
@@ -26,10 +30,10 @@ def use_book_style() -> None:
         "axes.labelsize": 11,
         "xtick.labelsize": 10,
         "ytick.labelsize": 10,
-        "legend.fontsize": 10,
+        "legend.fontsize": 11,
         "figure.dpi": 110,
         "savefig.dpi": 110,
-        "figure.figsize": (8.0, 3.6),
+        "figure.figsize": (7.0, 3.4),
         "axes.grid": True,
         "grid.alpha": 0.3,
         "axes.spines.top": False,
@@ -45,5 +49,9 @@ def _inline_svg() -> None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:
         return
-    if get_ipython() is not None:
+    shell = get_ipython()
+    if shell is not None:
+        from matplotlib.figure import Figure
+
         set_matplotlib_formats("svg")
+        shell.display_formatter.formatters["text/html"].for_type(Figure, responsive_html)

@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from land._validation import as_float_array
+from land.plotting._responsive import plain_log_labels
 
 __all__ = [
     "plot_sphere_fit",
@@ -127,12 +128,16 @@ def plot_sphere_fit(points, target_mean, means, mean_error, cov_error, *,
     cov_error = _curve(cov_error, "cov_error", means.shape[0])
     iterations = np.arange(means.shape[0])
 
-    fig = plt.figure(figsize=(10.0, 3.8))
-    ax_sphere = fig.add_subplot(1, 3, 1, projection="3d", proj_type="ortho", computed_zorder=False)
+    # Two rows (the sphere and the coordinates above, the errors across below) keep
+    # every label at its own size in a 7 in column; phones get the three stacked.
+    fig = plt.figure(figsize=(7.0, 6.4))
+    grid = fig.add_gridspec(2, 2)
+    ax_sphere = fig.add_subplot(grid[0, 0], projection="3d", proj_type="ortho",
+                                computed_zorder=False)
     _draw_sphere_data(ax_sphere, points, target_mean, means)
     ax_sphere.legend(loc="upper left", bbox_to_anchor=(0.0, 1.02))
 
-    ax_mean = fig.add_subplot(1, 3, 2)
+    ax_mean = fig.add_subplot(grid[0, 1])
     for k in range(3):
         ax_mean.plot(iterations, means[:, k], color=_COORD_COLOURS[k], label=_COORD_NAMES[k])
         ax_mean.axhline(target_mean[k], color=_COORD_COLOURS[k], linestyle="--", linewidth=1)
@@ -140,10 +145,11 @@ def plot_sphere_fit(points, target_mean, means, mean_error, cov_error, *,
     ax_mean.set_ylabel("mean coordinate (dashed: target)")
     ax_mean.legend(ncol=3, loc="best")
 
-    ax_error = fig.add_subplot(1, 3, 3)
+    ax_error = fig.add_subplot(grid[1, :])
     ax_error.semilogy(iterations, mean_error, color="tab:red", label="mean: geodesic error (rad)")
     ax_error.semilogy(iterations, cov_error, color="tab:purple",
                       label=r"$\Sigma$: relative Frobenius error")
+    plain_log_labels(ax_error)
     if floor_mean_error is not None:
         ax_error.axhline(floor_mean_error, color="tab:red", linestyle=":", linewidth=1)
     if floor_cov_error is not None:
@@ -155,7 +161,7 @@ def plot_sphere_fit(points, target_mean, means, mean_error, cov_error, *,
     ax_error.set_xlabel("iteration")
     ax_error.set_ylabel("error against the target")
     ax_error.legend(loc="best")
-    fig.subplots_adjust(left=0.0, right=0.98, bottom=0.15, top=0.97, wspace=0.3)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.08, top=0.97, wspace=0.35, hspace=0.3)
     return fig
 
 
@@ -186,7 +192,7 @@ def plot_convergence_comparison(mean_curves: Mapping, cov_curves: Mapping, *,
     if set(mean_curves) != set(cov_curves):
         raise ValueError("mean_curves, cov_curves: expected the same labels in both")
     styles = {} if styles is None else styles
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 3.4))
     for ax, curves, ylabel in ((axes[0], mean_curves, mean_label), (axes[1], cov_curves, cov_label)):
         for label, values in curves.items():
             values = _curve(values, f"curves[{label!r}]")
@@ -194,6 +200,7 @@ def plot_convergence_comparison(mean_curves: Mapping, cov_curves: Mapping, *,
             ax.loglog(np.arange(1, values.size + 1), values, label=label, **styles.get(label, {}))
         if tolerance is not None:
             ax.axhline(tolerance, color="0.4", linestyle=":", linewidth=1)
+        plain_log_labels(ax)
         ax.set_xlabel("iteration + 1")
         ax.set_ylabel(ylabel)
     axes[0].legend()
@@ -230,7 +237,7 @@ def plot_mismatch(radii, grid, densities: Mapping, variance_traces: Mapping,
     radii = _curve(radii, "radii")
     grid = _curve(grid, "grid")
     styles = {} if styles is None else styles
-    fig, (ax_radius, ax_var) = plt.subplots(1, 2, figsize=(9.0, 3.4))
+    fig, (ax_radius, ax_var) = plt.subplots(1, 2, figsize=(7.0, 3.3))
     ax_radius.hist(radii, bins=40, range=(0.0, min(np.pi, 1.05 * radii.max())), density=True,
                    color="0.8", label="data")
     for label, density in densities.items():
@@ -279,7 +286,7 @@ def plot_learned_fit(target_mean, means: Mapping, mean_errors: Mapping, *,
     if set(means) != set(mean_errors):
         raise ValueError("means, mean_errors: expected the same labels in both")
     styles = {} if styles is None else styles
-    fig, (ax_mean, ax_error) = plt.subplots(1, 2, figsize=(9.0, 3.8))
+    fig, (ax_mean, ax_error) = plt.subplots(1, 2, figsize=(7.0, 3.6))
     handles = []
     for k in range(3):
         ax_mean.axhline(target_mean[k], color=_COORD_COLOURS[k], linestyle=":", linewidth=1)

@@ -13,6 +13,7 @@ from matplotlib.colors import Normalize
 from matplotlib.patches import Ellipse
 
 from land._validation import as_float_array, check_points, check_positive_int
+from land.plotting._responsive import plain_log_labels
 
 __all__ = [
     "lat_lon_grid",
@@ -174,20 +175,21 @@ def plot_kernel_width_maps(lat, lon, log_volumes: dict, data):
     high = max(values.max() for values in grids.values())
     norm = Normalize(vmin=low, vmax=high)
     data_lat, data_lon = to_lat_lon(data)
-    fig, axes = plt.subplots(1, len(grids), figsize=(3.2 * len(grids) + 0.9, 2.2), squeeze=False)
-    fig.subplots_adjust(left=0.07, right=0.9, bottom=0.2, top=0.97, wspace=0.06)
-    for ax, (width, values) in zip(axes[0], grids.items()):
+    # One map per row: a latitude-longitude map is twice as wide as high, so rows keep
+    # each one as large as the column allows, on a laptop and on a phone.
+    fig, axes = plt.subplots(len(grids), 1, figsize=(6.4, 2.0 * len(grids) + 0.5), squeeze=False,
+                             sharex=True, layout="constrained")
+    for ax, (width, values) in zip(axes[:, 0], grids.items()):
         mesh = ax.pcolormesh(lon, lat, values, shading="nearest", cmap="viridis", norm=norm)
         ax.scatter(data_lon, data_lat, s=0.8, c="white", alpha=0.4, linewidths=0)
         _map_axes(ax)
-        ax.set_xticks([-90, 0, 90])
-        if ax is not axes[0, 0]:
-            ax.tick_params(labelleft=False)
+        ax.set_xticks([-180, -90, 0, 90, 180])
         ax.text(0.02, 0.96, rf"$\sigma = {width:g}$", transform=ax.transAxes, va="top",
-                color="white", fontsize=10)
-    axes[0, 0].set_ylabel("latitude (degrees)")
-    colour_axes = fig.add_axes((0.915, 0.25, 0.012, 0.65))
-    fig.colorbar(mesh, cax=colour_axes,
+                color="white", fontsize=11)
+        ax.set_ylabel("latitude (deg)")
+        if ax is not axes[-1, 0]:
+            ax.set_xlabel("")
+    fig.colorbar(mesh, ax=axes[:, 0].tolist(), shrink=0.9,
                  label=r"$\log_{10}\sqrt{\det\mathbf{M}(\mathbf{x}) / \det\mathbf{M}(\boldsymbol{\mu})}$")
     return fig
 
@@ -221,7 +223,7 @@ def plot_learned_geodesics(log_coords, radius, arc, times):
         raise ValueError(f"log_coords: expected shape (k, {times.size}, 2), got {log_coords.shape}")
     if radius.shape != log_coords.shape[:2] or arc.shape != log_coords.shape[:2]:
         raise ValueError("radius, arc: expected shape (k, T) matching log_coords")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.6), constrained_layout=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.4), constrained_layout=True)
     colours = [f"C{k % 10}" for k in range(log_coords.shape[0])]
     reach = 1.15 * np.abs(log_coords).max()
     for path, rad, dist, colour in zip(log_coords, radius, arc, colours):
@@ -275,6 +277,7 @@ def plot_monte_carlo_convergence(sizes, values, std_errors, exact, *, flat_value
         ax.axhline(flat_value, color="C3", lw=1.0, ls="--",
                    label=r"flat value $Z = 2\pi\sqrt{|\Sigma|}$")
     ax.set_xscale("log")
+    plain_log_labels(ax)
     ax.set_xlabel("number of draws $S$")
     ax.set_ylabel(r"$C(\boldsymbol{\mu}, \Sigma)$")
     ax.legend(loc="lower right")
@@ -318,7 +321,7 @@ def plot_descent_directions(data_coords, cov, directions: dict, target, distance
         raise ValueError("profiles: expected the same labels as directions")
     eigval, eigvec = np.linalg.eigh(cov)
     angle = np.degrees(np.arctan2(eigvec[1, 1], eigvec[0, 1]))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.5, 3.6), constrained_layout=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.0, 3.5), constrained_layout=True)
     left.scatter(data_coords[:, 0], data_coords[:, 1], s=3, c="0.65", linewidths=0)
     for k in (1, 2):
         left.add_patch(Ellipse((0, 0), 2 * k * np.sqrt(eigval[1]), 2 * k * np.sqrt(eigval[0]),

@@ -59,7 +59,7 @@ def plot_cluster_labels(points, panels, truth=None, *, means=None):
     n = points.shape[0]
     truth = None if truth is None else _labels(truth, "truth", n)
     means = {} if means is None else means
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.0), sharex=True,
+    fig, axes = plt.subplots(1, len(panels), figsize=(min(7.0, 2.3 * len(panels) + 0.4), 2.9), sharex=True,
                              sharey=True, squeeze=False)
     for ax, (name, labels) in zip(axes[0], panels.items()):
         labels = _labels(labels, f"panels[{name!r}]", n)

@@ -53,7 +53,7 @@ def plot_density_panels(train, test, grids: Sequence, labels: Sequence[str], *,
                  for g in grids]
     top = np.ceil(4.0 * max(np.nanmax(d) for d in densities)) / 4.0
     levels = np.linspace(top - 3.0, top, n_levels + 1)
-    fig, axes = plt.subplots(1, len(grids), figsize=(3.3 * len(grids), 3.0), sharex=True,
+    fig, axes = plt.subplots(1, len(grids), figsize=(min(7.0, 2.3 * len(grids) + 0.4), 2.9), sharex=True,
                              sharey=True, squeeze=False)
     for k, (ax, grid, density, label) in enumerate(zip(axes[0], grids, densities, labels)):
         filled = ax.contourf(grid.x, grid.y, density, levels=levels, cmap="Blues", extend="min")

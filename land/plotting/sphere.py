@@ -140,8 +140,11 @@ def plot_tangent_and_sphere(sample, *, circles=(np.sqrt(np.pi), np.pi), circle_l
     coords = as_float_array(sample.tangent_coords, "sample.tangent_coords")
     radius = np.linalg.norm(coords, axis=1)
     labels = circle_labels or [f"$|v| = {c:.2f}$" for c in circles]
-    fig = plt.figure(figsize=(9.0, 4.4))
-    ax = fig.add_axes((0.08, 0.2, 0.36, 0.72))
+    # A grid (not hand-placed axes), so that on a phone the two panels stack.
+    fig = plt.figure(figsize=(7.0, 3.9))
+    grid = fig.add_gridspec(1, 2, width_ratios=(1.0, 1.15), left=0.1, right=0.9, bottom=0.3,
+                            top=0.97, wspace=0.15)
+    ax = fig.add_subplot(grid[0, 0])
     sc = ax.scatter(coords[:, 0], coords[:, 1], c=radius, s=6, cmap=cmap, vmin=0.0)
     angle = np.linspace(0.0, 2.0 * np.pi, 200)
     for r, label, style in zip(circles, labels, ["--", ":", "-."]):
@@ -149,8 +152,8 @@ def plot_tangent_and_sphere(sample, *, circles=(np.sqrt(np.pi), np.pi), circle_l
     ax.set(aspect="equal", xlabel="$e_1$ coordinate (rad)", ylabel="$e_2$ coordinate (rad)")
     lim = 1.05 * max(max(circles), radius.max())
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
-    ax3 = fig.add_axes((0.47, 0.02, 0.44, 0.96), projection="3d", computed_zorder=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
+    ax3 = fig.add_subplot(grid[0, 1], projection="3d", computed_zorder=False)
     ax3.set_box_aspect((1.0, 1.0, 1.0), zoom=1.25)
     ax3.set_axis_off()
     draw_sphere(ax3)
@@ -163,8 +166,8 @@ def plot_tangent_and_sphere(sample, *, circles=(np.sqrt(np.pi), np.pi), circle_l
     scatter_on_sphere(ax3, sample.points[front], c=radius[front], cmap=cmap, vmin=0.0,
                       vmax=radius.max())
     ax3.scatter(*mean, color="red", s=60, marker="*", zorder=4)
-    cax = fig.add_axes((0.92, 0.25, 0.015, 0.55))
-    fig.colorbar(sc, cax=cax, label="$|v|$ (rad)")
+    # An inset of the sphere's axes: the colour bar moves with them when the panels stack.
+    fig.colorbar(sc, cax=ax3.inset_axes((1.02, 0.2, 0.035, 0.6)), label="$|v|$ (rad)")
     return fig
 
 

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from land._validation import as_float_array
+from land.plotting._responsive import plain_log_labels
 
 __all__ = ["plot_panels", "plot_step_grid"]
 
@@ -51,7 +52,10 @@ def plot_panels(panels: Sequence[Mapping], *, ncols: int | None = None, width: f
         raise ValueError("panels: expected at least one panel")
     ncols = len(panels) if ncols is None else int(ncols)
     nrows = int(np.ceil(len(panels) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    # At most 7 in wide: the page column at 1280 px, where 10 pt text then shows at 13 px.
+    scale = min(1.0, 7.0 / (width * ncols))
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(width * ncols * scale, height * nrows * max(scale, 0.85)))
     for ax, panel in zip(axes.flat, panels):
         styles = panel.get("styles", {})
         for label, value in panel["series"].items():
@@ -72,6 +76,7 @@ def plot_panels(panels: Sequence[Mapping], *, ncols: int | None = None, width: f
                         color="0.3", va="bottom")
         ax.set_xscale(panel.get("xscale", "linear"))
         ax.set_yscale(panel.get("yscale", "linear"))
+        plain_log_labels(ax)
         ax.set_xlabel(panel.get("xlabel", ""))
         ax.set_ylabel(panel.get("ylabel", ""))
         ax.legend()
@@ -102,7 +107,8 @@ def plot_step_grid(step_means, fractions, grids: Mapping, *, labels: Mapping | N
     step_means = as_float_array(step_means, "step_means")
     fractions = as_float_array(fractions, "fractions")
     labels = {} if labels is None else dict(labels)
-    fig, axes = plt.subplots(1, len(grids), figsize=(4.0 * len(grids), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(grids), figsize=(min(7.0, 2.4 * len(grids) + 0.4), 3.3),
+                             squeeze=False)
     for ax, (title, grid) in zip(axes.flat, grids.items()):
         grid = np.asarray(grid, dtype=float)      # NaN allowed: "not converged"
         if grid.shape != (step_means.size, fractions.size):
