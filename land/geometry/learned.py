@@ -1,33 +1,33 @@
 """A Riemannian manifold R^D whose metric is learned from data.
 
 Exp integrates the geodesic ODE of a diagonal metric; Log solves the two-point
-boundary value problem by Newton shooting. Both run in compiled kernels
-(``land.geometry._kernels``) over whole batches in parallel, in the metric's
-standardised coordinates, so that shifting or rescaling the problem does not
-change the answers. Newton shooting uses the exact Jacobian of Exp from the
-variational equations; each Log is solved from several starts and the
-shortest converged geodesic is kept. Every solve reports whether it
-converged and how far off it is.
+boundary value problem with a cascade of solvers. Both are handed to the
+pluggable solvers of :mod:`land.numerics` (an :class:`~land.numerics.ExpIntegrator`
+and a :class:`~land.numerics.LogCascade`), which run compiled kernels over
+whole batches in the metric's standardised coordinates, so that shifting or
+rescaling the problem does not change the answers. This module keeps only
+the geometry. Every solve reports whether it converged and how far off it is.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.integrate import solve_bvp, solve_ivp
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
+import copy
 
-from land.geometry import _kernels
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from land.numerics import (STAGES, Collocation, ExpIntegrator, LogCascade, NeighbourGraph,
+                           NewtonShooting, StandardMetric)
+from land.numerics import _kernels
 from land._validation import (check_base_point, check_frame, check_points, check_positive,
                               check_positive_int)
 from land.geometry.base import GeodesicResult, GeodesicSolverError
 from land.geometry.metric import GlobalDiagonalMetric, LocalDiagonalMetric
 
-__all__ = ["LearnedManifold", "LOG_STARTS"]
+__all__ = ["LearnedManifold", "MEAN_GRADIENTS"]
 
-#: The starts a Log may be solved from (see :meth:`LearnedManifold.solve_log`).
-LOG_STARTS = ("warm", "graph", "chord")
+#: How a fit differentiates Log with respect to the base point (see ``mean_gradient``).
+MEAN_GRADIENTS = ("exact", "paper")
 
 
 def _acceleration(diagonal, jac, velocities):
@@ -48,40 +48,59 @@ class LearnedManifold:
     """R^D with a diagonal metric, e.g. the LAND metric :class:`~land.LocalDiagonalMetric`.
 
     Exp integrates the geodesic equation with a compiled DOP853 integrator;
-    Log solves the two-point problem by Newton shooting with the exact
-    Jacobian of Exp, from several starts (see :meth:`solve_log`).
+    Log runs a cascade of solvers, cheapest first (see :meth:`solve_log`).
+    Both solvers can be swapped: pass ``integrator`` and ``log_solver``.
 
     Parameters
     ----------
     metric : LocalDiagonalMetric or GlobalDiagonalMetric
+    integrator : land.numerics.ExpIntegrator, optional
+        The Exp solver. Default: DOP853 at ``rtol`` and ``atol``.
+    log_solver : land.numerics.LogCascade, optional
+        The Log solver. Default: the cascade of :data:`land.numerics.STAGES`
+        with Newton shooting at ``log_tol`` and ``max_newton``, and
+        collocation at ``bvp_tol``.
     rtol, atol : float
-        Tolerances of the Exp integrator (DOP853, scipy's error norm), with
-        ``atol`` in units of the metric's length scale (the kernel width).
-        The defaults keep end points within 1e-6 of a DOP853 solve at rtol
-        1e-12 on the report's data (see ``benchmarks/geodesics.py``).
+        Tolerances of the default integrator (scipy's error norm), with
+        ``atol`` in the tolerance unit below. The defaults keep end points
+        within 1e-6 of a DOP853 solve at rtol 1e-12 on the report's data
+        (see ``benchmarks/geodesics.py``).
     log_tol : float
         A Log counts as converged only if ``|Exp(base, Log(base, x)) - x|``
-        is below ``log_tol`` times the metric's length scale, measured with
-        an integrator 100 times tighter than ``rtol``/``atol``.
+        is below ``log_tol`` tolerance units, measured with an integrator
+        100 times tighter than ``rtol``/``atol``.
     max_newton : int
-        Most Newton steps per Log and start.
+        Most Newton steps per shot (a shot that stagnates earlier is
+        abandoned to the next stage).
     bvp_tol : float
-        Tolerance of the collocation (``solve_bvp``) fallback for Logs that
-        neither shooting nor continuation solves.
+        Tolerance of the collocation (``solve_bvp``) stage.
     max_steps : int
         Most integrator steps per geodesic; a solve that needs more fails.
+    mean_gradient : {"exact", "paper"}
+        How :meth:`log_jacobian` (and with it a fit's mean step)
+        differentiates Log with respect to the base point: exactly, from the
+        variational equations of the geodesic flow (default), or as ``-I``,
+        the LAND paper's approximation (exact only for a constant metric).
 
     Attributes
     ----------
     dim, ambient_dim : int
         Both D: points, tangent vectors and coordinates are all D-vectors.
+    tolerance_unit : float
+        The length (in data units) that ``atol`` and ``log_tol`` are measured
+        in: the metric's length scale (the kernel width), or the data's
+        root-mean-square distance from their mean where that is smaller, so
+        tolerances stay tight when the kernel width is much larger than the
+        data.
 
     Raises
     ------
     TypeError
-        If ``metric`` is not one of the two diagonal metrics.
+        If ``metric`` is not one of the two diagonal metrics, or a solver is
+        not of its type.
     ValueError
-        For a tolerance that is not positive or a count that is not >= 1.
+        For a tolerance that is not positive, a count that is not >= 1, or an
+        unknown ``mean_gradient``.
 
     Notes
     -----
@@ -104,11 +123,21 @@ class LearnedManifold:
     True
     """
 
-    def __init__(self, metric, *, rtol: float = 1e-6, atol: float = 1e-8, log_tol: float = 1e-6,
-                 max_newton: int = 20, bvp_tol: float = 1e-6, max_steps: int = 5000):
+    def __init__(self, metric, *, integrator: ExpIntegrator | None = None,
+                 log_solver: LogCascade | None = None, rtol: float = 1e-6, atol: float = 1e-8,
+                 log_tol: float = 1e-6, max_newton: int = 10, bvp_tol: float = 1e-6,
+                 max_steps: int = 5000, mean_gradient: str = "exact"):
         if not isinstance(metric, (LocalDiagonalMetric, GlobalDiagonalMetric)):
             raise TypeError("metric: expected a LocalDiagonalMetric or GlobalDiagonalMetric, got "
                             f"{type(metric).__name__}")
+        if integrator is not None and not isinstance(integrator, ExpIntegrator):
+            raise TypeError(f"integrator: expected a land.numerics.ExpIntegrator, got "
+                            f"{type(integrator).__name__}")
+        if log_solver is not None and not isinstance(log_solver, LogCascade):
+            raise TypeError(f"log_solver: expected a land.numerics.LogCascade, got "
+                            f"{type(log_solver).__name__}")
+        if mean_gradient not in MEAN_GRADIENTS:
+            raise ValueError(f"mean_gradient: expected one of {MEAN_GRADIENTS}, got {mean_gradient!r}")
         self.metric = metric
         self.dim = self.ambient_dim = metric.dim
         self.rtol = check_positive(rtol, "rtol")
@@ -117,8 +146,26 @@ class LearnedManifold:
         self.bvp_tol = check_positive(bvp_tol, "bvp_tol")
         self.max_newton = check_positive_int(max_newton, "max_newton")
         self.max_steps = check_positive_int(max_steps, "max_steps")
+        self.mean_gradient = mean_gradient
         self._centre = metric.centre
         self._scale = metric.length_scale
+        zt, rho, kind, diag = metric._kernel_spec
+        self._standard = StandardMetric(zt, rho, kind, diag)
+        # Tolerances in standardised units: the kernel width, or the data's spread if smaller.
+        spread = float(np.sqrt(np.mean(np.sum(zt**2, axis=0)))) if kind == 0 and zt.size else 1.0
+        unit = min(1.0, spread) if spread > 0 else 1.0
+        self.tolerance_unit = unit * self._scale
+        self.integrator = integrator if integrator is not None else ExpIntegrator(
+            self.rtol, self.atol * unit, self.max_steps)
+        self.log_solver = log_solver if log_solver is not None else LogCascade(
+            NewtonShooting(self.log_tol * unit, self.max_newton),
+            collocation=Collocation(self.bvp_tol))
+        self._neighbour_graph = None
+
+    @property
+    def exact_mean_gradient(self) -> bool:
+        """Whether fits take the exact derivative of Log and of ``C`` with respect to the mean."""
+        return self.mean_gradient == "exact"
 
     def __repr__(self) -> str:
         return f"LearnedManifold({self.metric!r})"
@@ -264,13 +311,10 @@ class LearnedManifold:
         return self._centre + scale * end[:dim], transported, bool(sol.success)
 
     # ---------------------------------------------------------------- geometry
-    def _exp_states(self, base_points, vecs, *, variational=False):
+    def _exp_states(self, base_points, vecs, *, variational=0):
         """Compiled batched Exp in standardised units: (states, success, n_rhs)."""
-        zt, rho, kind, diag = self.metric._kernel_spec
-        z0 = np.ascontiguousarray(np.broadcast_to(self._to_standard(base_points), vecs.shape))
-        return _kernels.exp_batch(zt, rho, kind, diag, z0, np.ascontiguousarray(vecs / self._scale),
-                                  variational, self.rtol, self.atol, self.max_steps,
-                                  *_kernels.TABLEAU)
+        return self.integrator.integrate(self._standard, self._to_standard(base_points),
+                                         vecs / self._scale, int(variational))
 
     def solve_exp(self, base_point, tangent_vecs) -> GeodesicResult:
         """Exp of each tangent vector by integrating the geodesic ODE (all at once, in parallel).
@@ -383,158 +427,30 @@ class LearnedManifold:
         """
         base_point = self._check_base(base_point)
         flat = np.atleast_2d(self.check_points(tangent_vecs, "tangent_vecs"))
-        states, converged, _ = self._exp_states(base_point, flat, variational=True)
+        states, converged, _ = self._exp_states(base_point, flat, variational=1)
         dim = self.dim
         ends = self._centre + self._scale * states[:, :dim]
         return ends, states[:, 2 * dim:2 * dim + dim * dim].reshape(-1, dim, dim), converged
 
-    def _shoot(self, base_point, targets, starts):
-        """Compiled Newton shooting in standardised units from ambient ``starts``."""
-        zt, rho, kind, diag = self.metric._kernel_spec
-        return _kernels.shoot_batch(
-            zt, rho, kind, diag, self._to_standard(base_point),
-            np.ascontiguousarray(self._to_standard(targets)),
-            np.ascontiguousarray(starts / self._scale), self.log_tol, self.rtol, self.atol,
-            self.rtol / 100, self.atol / 100, self.max_newton, self.max_steps, *_kernels.TABLEAU)
-
-    def _bvp_starts(self, base_point, targets, paths):
-        """Initial velocities by collocation (:func:`scipy.integrate.solve_bvp`), point by point.
-
-        The fallback for Logs that neither shooting nor continuation solved:
-        collocation holds both ends fixed and so does not suffer from the
-        sensitivity of shooting to its initial velocity. The mesh starts on
-        the point's graph path when there is one (a far better guess than
-        the chord when the data are curved), else on the chord. Rows are NaN
-        where collocation fails; the velocities it returns are then polished
-        by shooting, so only its direction and length matter.
-        """
-        dim = self.dim
-        mesh = np.linspace(0.0, 1.0, 11)
-
-        def fun(_, y):
-            return np.vstack([y[dim:], self.geodesic_acceleration(y[:dim].T, y[dim:].T).T])
-
-        starts = np.full_like(targets, np.nan)
-        for i, target in enumerate(targets):
-            path = None if paths is None else paths[i]
-            if path is None or path.shape[0] != mesh.size:
-                path = base_point + mesh[:, None] * (target - base_point)
-            guess = np.vstack([path.T, np.gradient(path, mesh, axis=0).T])
-            sol = solve_bvp(
-                fun, lambda ya, yb, target=target: np.concatenate([ya[:dim] - base_point,
-                                                                   yb[:dim] - target]),
-                mesh, guess, tol=self.bvp_tol)
-            if sol.success and np.isfinite(sol.y[dim:, 0]).all():
-                starts[i] = sol.y[dim:, 0]
-        return starts
-
-    def _graph_paths(self, base_point, targets, n_nodes: int = 11, n_neighbours: int = 10):
-        """Shortest paths from ``base_point`` to each target through a k-NN graph of the data.
-
-        Geodesics of the learned metric stay near the data, so the straight
-        chord is a poor first guess when the data are curved (it cuts through
-        empty space where the metric is ``1/rho``); an Isomap-style path
-        through the data is a far better one. Each path is resampled at
-        ``n_nodes`` points equally spaced in arc length, shape
-        ``(n_nodes, D)``; None where the graph has no path, and None overall
-        when the metric has no data (e.g. a global one).
-        """
-        data = getattr(self.metric, "data", None)
-        if data is None or data.shape[0] < 2:
-            return None
-        k = min(n_neighbours, data.shape[0] - 1)
-        if getattr(self, "_graph", None) is None:
-            tree = cKDTree(data)
-            dist, idx = tree.query(data, k + 1)
-            rows = np.repeat(np.arange(data.shape[0]), k)
-            graph = csr_matrix((dist[:, 1:].ravel(), (rows, idx[:, 1:].ravel())),
-                               shape=(data.shape[0],) * 2)
-            self._graph = (tree, graph.maximum(graph.T))
-        tree, graph = self._graph
-        n_data = data.shape[0]
-        # Add the base point as node n_data, joined to its nearest data points.
-        base_dist, base_idx = tree.query(base_point, k)
-        extra = csr_matrix((base_dist, (np.full(k, n_data), base_idx)), shape=(n_data + 1,) * 2)
-        full = csr_matrix((graph.data, graph.indices, graph.indptr), shape=(n_data, n_data))
-        full.resize((n_data + 1, n_data + 1))
-        full = full + extra + extra.T
-        path_len, pred = dijkstra(full, indices=n_data, return_predecessors=True)
-        tgt_dist, tgt_idx = tree.query(targets, k)
-        total = path_len[tgt_idx] + tgt_dist
-        best = np.argmin(total, axis=1)
-        last = tgt_idx[np.arange(len(targets)), best]
-        length = total[np.arange(len(targets)), best]
-        paths = [None] * len(targets)
-        for i in np.flatnonzero(np.isfinite(length)):
-            nodes = [targets[i]]
-            node = last[i]
-            while node != n_data and node >= 0:
-                nodes.append(data[node])
-                node = pred[node]
-            nodes.append(base_point)
-            path = np.array(nodes[::-1])
-            arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
-            if arc[-1] <= 0:
-                continue
-            where = np.linspace(0.0, arc[-1], n_nodes)
-            paths[i] = np.stack([np.interp(where, arc, path[:, d]) for d in range(path.shape[1])], axis=1)
-        return paths
-
-    def _continue(self, base_point, targets, paths, fractions=tuple(np.arange(1, 8) / 8)):
-        """Logs by continuation: shoot to points along each graph path, then to the target.
-
-        Newton shooting converges when its start is close; a far target in a
-        curved region can leave it in a local minimum of the residual. Each
-        stage aims at the path point at the next fraction of its arc length,
-        starting from the previous stage's velocity stretched by the ratio of
-        the fractions. Returns ``(velocities, residuals)`` in standardised
-        units (residual inf where there is no path or a stage fails).
-        """
-        velocities = np.zeros_like(targets)
-        residuals = np.full(len(targets), np.inf)
-        rows = np.array([i for i, path in enumerate(paths) if path is not None], dtype=int)
-        if not rows.size:
-            return velocities, residuals
-        curves = np.stack([paths[i] for i in rows])                 # (b, n_nodes, D)
-        arc = np.concatenate([np.zeros((len(rows), 1)), np.cumsum(
-            np.linalg.norm(np.diff(curves, axis=1), axis=2), axis=1)], axis=1)
-        previous, vel = 0.0, None
-        for fraction in (*fractions, 1.0):
-            if fraction < 1.0:
-                stage = np.stack([[np.interp(fraction * a[-1], a, c[:, d]) for d in range(self.dim)]
-                                  for a, c in zip(arc, curves)])
-            else:
-                stage = targets[rows]
-            start = stage - base_point if vel is None else vel * (self._scale * fraction / previous)
-            vel, res = self._shoot(base_point, stage, start)[:2]
-            alive = res < self.log_tol
-            rows, vel, arc, curves = rows[alive], vel[alive], arc[alive], curves[alive]
-            if not rows.size:
-                return velocities, residuals
-            previous = fraction
-        velocities[rows], residuals[rows] = vel, res[alive]
-        return velocities, residuals
-
-    def _graph_starts(self, base_point, targets, paths):
-        """Initial velocities along the graph paths (NaN rows where there is none).
-
-        We aim at the path point a third of the way along (past the first,
-        noisiest hop) and give the velocity the path's length.
-        """
-        starts = np.full_like(targets, np.nan)
-        for i, path in enumerate(paths or ()):
-            if path is None:
-                continue
-            arc = np.sum(np.linalg.norm(np.diff(path, axis=0), axis=1))
-            direction = path[(len(path) - 1) // 3] - base_point
-            norm = np.linalg.norm(direction)
-            if norm > 0:
-                starts[i] = direction / norm * arc
-        return starts
+    def _graph(self):
+        """The metric-weighted neighbour graph of the data (built once; None without data)."""
+        if self._neighbour_graph is None and self._standard.kind == 0 \
+                and self._standard.data.shape[1] >= 2:
+            self._neighbour_graph = NeighbourGraph(self._standard)
+        return self._neighbour_graph
 
     def solve_log(self, base_point, points, *, initial_velocities=None,
-                  starts=LOG_STARTS) -> GeodesicResult:
-        """Log of each point by Newton shooting from several starts; the shortest geodesic wins.
+                  stages=None) -> GeodesicResult:
+        """Log of each point by the solver cascade (:class:`~land.numerics.LogCascade`).
+
+        The stages run one after another, each only on the points the
+        earlier ones left unsolved: Newton shooting from the warm start (when
+        given), from the chord, along the shortest path of the data's
+        neighbour graph, then continuation along that path and collocation.
+        A converged geodesic is accepted as soon as its length is at most
+        the metric length of the graph path (an upper bound on the
+        distance); a longer one sends the point on to the next stages, and
+        the shortest converged geodesic found is returned.
 
         Parameters
         ----------
@@ -542,30 +458,25 @@ class LearnedManifold:
         points : array-like, shape=[D] or [n, D]
         initial_velocities : array-like, shape like ``points``, optional
             Warm starts (e.g. the previous iteration's Logs).
-        starts : sequence of {"warm", "graph", "chord"}
-            Which starts to shoot from: the warm start (when given), the
-            shortest path through a neighbour graph of the data and the straight
-            chord. Starts within 5 % of one already taken are skipped. Among the
-            starts whose Newton iteration converges, the geodesic of least length
-            ``sqrt(v^T M(base) v)`` is returned: the LAND's distance is the
-            shortest one, and shooting can converge to longer geodesics. Points
-            that no start solves are retried by continuation along the graph
-            path, then by collocation (``solve_bvp``) started on that path,
-            followed by shooting.
+        stages : sequence of str, optional
+            Run only these stages of :data:`land.numerics.STAGES`, in this
+            order (default: the cascade's own).
 
         Returns
         -------
         GeodesicResult
             ``value`` holds the initial velocities (the best iterate where
-            no start converged, with ``converged`` False), ``residual`` the
+            nothing converged, with ``converged`` False), ``residual`` the
             end-point miss measured with an integrator 100 times tighter than
-            ``rtol``, and ``info`` the number of converged starts per point,
-            the start chosen, Newton iterations and right-hand-side counts.
+            ``rtol``, and ``info`` per point the ``stage`` that solved it,
+            ``n_shots``, ``n_newton``, ``n_rhs``, the graph ``bound`` and
+            the geodesic's ``length`` (both in the metric), plus the
+            ``stage_counts`` of the call and ``n_longer_than_bound``.
 
         Raises
         ------
         TypeError, ValueError
-            For bad points, warm starts of the wrong shape, or unknown ``starts``.
+            For bad points, warm starts of the wrong shape, or unknown ``stages``.
 
         Examples
         --------
@@ -581,91 +492,37 @@ class LearnedManifold:
         (array([ True,  True]), True)
         >>> bool(np.allclose(manifold.exp(base, result.value), targets, atol=1e-6))
         True
+        >>> result.info["stage"].tolist()
+        ['chord', 'chord']
         """
         base_point = self._check_base(base_point)
         targets = self.check_points(points, "points")
         flat = np.atleast_2d(targets)
-        n_points = flat.shape[0]
-        unknown = set(starts) - set(LOG_STARTS)
-        if unknown or not len(starts):
-            raise ValueError(f"starts: expected a non-empty subset of {LOG_STARTS}, got {starts!r}")
-        candidates = []
+        cascade = self.log_solver
+        if stages is not None:
+            if isinstance(stages, str) or not len(stages) or not set(stages) <= set(STAGES):
+                raise ValueError(f"stages: expected a non-empty sequence of names from {STAGES}, "
+                                 f"got {stages!r}")
+            cascade = copy.copy(cascade)
+            cascade.stages = tuple(dict.fromkeys(stages))
+        warm = None
         if initial_velocities is not None:
             warm = np.atleast_2d(self.check_points(initial_velocities, "initial_velocities"))
             if warm.shape != flat.shape:
                 raise ValueError(f"initial_velocities: expected shape {flat.shape}, got {warm.shape}")
-            if "warm" in starts:
-                candidates.append(("warm", warm))
-        paths = None
-        if "graph" in starts or not candidates:
-            paths = self._graph_paths(base_point, flat)
-            candidates.append(("graph", self._graph_starts(base_point, flat, paths)))
-        if "chord" in starts or not np.isfinite(candidates[-1][1]).all():
-            candidates.append(("chord", flat - base_point))
-        # One batched shooting call over every (point, start) pair worth trying.
-        rows, cols, vecs = [], [], []
-        taken = [[] for _ in range(n_points)]
-        for col, (_, vel) in enumerate(candidates):
-            for i in range(n_points):
-                v = vel[i]
-                if not np.isfinite(v).all():
-                    continue
-                if any(np.linalg.norm(v - u) <= 0.05 * max(np.linalg.norm(u), 1e-12 * self._scale)
-                       for u in taken[i]):
-                    continue
-                taken[i].append(v)
-                rows.append(i)
-                cols.append(col)
-                vecs.append(v)
-        rows, cols = np.array(rows), np.array(cols)
-        vel, res, status, n_iter, n_rhs = self._shoot(base_point, flat[rows], np.array(vecs))
-        tol = self.log_tol
-        ok = res < tol
-        base_m = self.metric.metric_diagonal(base_point)
-        length = np.sqrt(np.sum(base_m * (self._scale * vel) ** 2, axis=1))
-        # Per point: shortest converged solution, else the smallest residual.
-        chosen = np.full(n_points, -1)
-        n_converged = np.bincount(rows[ok], minlength=n_points)
-        score = np.where(ok, length, np.inf)
-        for k in np.lexsort((res, score)):
-            i = rows[k]
-            if chosen[i] < 0:
-                chosen[i] = k
-        velocities = self._scale * vel[chosen]
-        residuals = res[chosen]
-        picked = np.array([candidates[c][0] for c in cols[chosen]], dtype=object)
-        def keep(rows, vel2, res2, how):
-            better = res2 < residuals[rows]
-            velocities[rows[better]] = self._scale * vel2[better]
-            residuals[rows[better]] = res2[better]
-            picked[rows[better]] = how
-            n_converged[rows] += res2 < tol
-
-        # Points no start solved: continuation along the graph path, then solve_bvp.
-        retry = np.flatnonzero(~(residuals < tol))
-        if retry.size:
-            if paths is None:
-                paths = self._graph_paths(base_point, flat)
-            if paths is not None:
-                keep(retry, *self._continue(base_point, flat[retry], [paths[i] for i in retry]),
-                     "continuation")
-        retry = np.flatnonzero(~(residuals < tol))
-        if retry.size:
-            retry_paths = None if paths is None else [paths[i] for i in retry]
-            bvp = self._bvp_starts(base_point, flat[retry], retry_paths)
-            solved = np.isfinite(bvp).all(axis=1)
-            if solved.any():
-                again = retry[solved]
-                vel2, res2 = self._shoot(base_point, flat[again], bvp[solved])[:2]
-                keep(again, vel2, res2, "bvp")
-        converged = residuals < tol
-        info = {"n_converged_starts": n_converged, "start": picked,
-                "status": np.array([_kernels.STATUS[int(status[k])] for k in chosen], dtype=object),
-                "n_newton": n_iter, "n_rhs": n_rhs, "n_shots": rows.size}
-        residuals = residuals * self._scale
+            warm = warm / self._scale
+        solution = cascade.solve(self._standard, self.integrator, self._to_standard(base_point),
+                                 self._to_standard(flat), warm=warm, graph=self._graph())
+        scale = self._scale
+        info = {"stage": solution.stage, "status": solution.status, "n_shots": solution.n_shots,
+                "n_newton": solution.n_newton, "n_rhs": solution.n_rhs,
+                "bound": solution.bound * scale, "length": solution.length * scale,
+                "stage_counts": solution.stage_counts,
+                "n_longer_than_bound": solution.n_longer_than_bound}
+        velocities, residuals = scale * solution.velocity, scale * solution.residual
         if targets.ndim == 1:
-            return GeodesicResult(velocities[0], converged[0], residuals[0], info)
-        return GeodesicResult(velocities, converged, residuals, info)
+            return GeodesicResult(velocities[0], solution.converged[0], residuals[0], info)
+        return GeodesicResult(velocities, solution.converged, residuals, info)
 
     def log(self, base_point, points) -> np.ndarray:
         """Logarithm map: the initial velocity of the shortest geodesic to each point.
@@ -867,7 +724,8 @@ class LearnedManifold:
 
     # ------------------------------------------------------------ the density
     def solve_volume_density(self, base_point, frame, tangent_coords, *,
-                             exp_jacobian: bool = False) -> GeodesicResult:
+                             exp_jacobian: bool = False,
+                             mean_gradient: bool = False) -> GeodesicResult:
         """Volume term of the LAND constant at ``Exp_mu(F u)`` for each coordinate vector ``u``.
 
         With ``exp_jacobian=False`` (the LAND paper's choice, the default)
@@ -885,6 +743,15 @@ class LearnedManifold:
         frame : array-like, shape=[D, D]
         tangent_coords : array-like, shape=[n, D]
         exp_jacobian : bool
+        mean_gradient : bool
+            Also return ``info["mean_gradient"]`` (shape ``(n, D)``): the
+            derivative of ``log m`` with respect to the mean, in frame
+            coordinates, with ``u`` held fixed and the frame carried along by
+            parallel transport; the derivative of a fixed-draw Monte Carlo
+            ``log C``. It needs the Jacobian of Exp with respect to its base
+            point (variational equations over ``2D`` columns). With
+            ``exp_jacobian`` it leaves out the change of ``log |det dExp/dv|``
+            with the mean (a second-order variation).
 
         Returns
         -------
@@ -912,7 +779,15 @@ class LearnedManifold:
         frame = check_frame(self, base_point, frame)
         coords = np.atleast_2d(check_points(tangent_coords, "tangent_coords", self.dim))
         vecs = coords @ frame.T
-        if exp_jacobian:
+        info = {}
+        if mean_gradient:
+            states, converged, _ = self._exp_states(base_point, vecs, variational=2)
+            ends, _, dz, _ = ExpIntegrator.blocks(states, self.dim, 2)
+            ends = self._centre + self._scale * ends
+            dexp_dbase, jacobians = dz[:, :, :self.dim], dz[:, :, self.dim:]
+            info["mean_gradient"] = self._volume_mean_gradient(
+                base_point, frame, vecs, ends, dexp_dbase, jacobians, converged)
+        elif exp_jacobian:
             ends, jacobians, converged = self.exp_jacobian(base_point, vecs)
         else:
             result = self.solve_exp(base_point, vecs)
@@ -924,39 +799,93 @@ class LearnedManifold:
         if exp_jacobian:
             values = values * np.abs(np.linalg.det(np.where(converged[:, None, None], jacobians, 0.0)))
         values = np.where(converged, values, 0.0)
-        return GeodesicResult(values, converged, np.where(converged, 0.0, np.inf))
+        return GeodesicResult(values, converged, np.where(converged, 0.0, np.inf), info)
+
+    def _volume_mean_gradient(self, base_point, frame, vecs, ends, dexp_dbase, dexp_dv, converged):
+        """``d log m_s / d mu`` in frame coordinates for the paper's volume term (see above).
+
+        With ``E_s = Exp_mu(F u_s)``, a mean step ``mu' = F e_j`` and the
+        frame transported (``F' = -Gamma(mu', F)``):
+        ``dE_s = Z_s mu' - X_s Gamma(mu', F u_s)`` with ``Z = dExp/dmu`` and
+        ``X = dExp/dv``, and ``log m = (sum log m_d(E) - sum log m_d(mu)) / 2``.
+        """
+        dim, n = self.dim, vecs.shape[0]
+        safe_ends = np.where(converged[:, None], ends, base_point)
+        m_end, jac_end = self.metric.metric_and_jacobian(safe_ends)
+        m_base, jac_base = self.metric.metric_and_jacobian(base_point[None])
+        grad_end = np.einsum("nd,ndj->nj", 1.0 / m_end, jac_end)          # d sum log m / dx at E
+        grad_base = (jac_base[0] / m_base[0][:, None]).sum(axis=0)
+        out = np.zeros((n, dim))
+        base_rep = np.broadcast_to(base_point, (n, dim))
+        for j in range(frame.shape[1]):
+            direction = np.broadcast_to(frame[:, j], (n, dim))
+            turn = self.christoffel(base_rep, direction, vecs)                 # Gamma(mu', F u)
+            moved = np.einsum("nab,b->na", dexp_dbase, frame[:, j]) - np.einsum(
+                "nab,nb->na", dexp_dv, turn)
+            out[:, j] = 0.5 * (np.sum(grad_end * moved, axis=1) - grad_base @ frame[:, j])
+        return np.where(converged[:, None], out, 0.0)
 
     def log_jacobian(self, base_point, frame, log_coords) -> np.ndarray:
-        """Derivative of Log coordinates with respect to the base point: ``-I``.
+        """Derivative of Log coordinates with respect to the base point.
 
-        This is the LAND paper's approximation (exact for a flat metric); the
-        sphere implements the exact derivative.
+        For ``c = F^T M(mu) Log_mu(x)`` with the frame ``F`` carried along by
+        parallel transport, a mean step ``mu' = F e_j`` changes ``c`` by
+        ``J[:, j] = F^T M (dLog/dmu F e_j + Gamma(F e_j, v))``, and
+        differentiating ``Exp_mu(Log_mu(x)) = x`` gives
+        ``dLog/dmu = -(dExp/dv)^{-1} dExp/dmu``, both Jacobians from the
+        variational equations of the geodesic flow. With
+        ``mean_gradient="paper"`` this returns ``-I``, the LAND paper's
+        approximation (exact for a constant metric).
 
         Parameters
         ----------
-        base_point, frame : unused
+        base_point : array-like, shape=[D]
+        frame : array-like, shape=[D, D]
+            Orthonormal in the metric at ``base_point`` (unused with "paper").
         log_coords : array-like, shape=[n, D]
+            Log coordinates in ``frame``.
 
         Returns
         -------
         ndarray, shape=[n, D, D]
+            ``J[n, i, j] = d c_i / d mu_j``.
 
         Raises
         ------
         TypeError, ValueError
-            For bad ``log_coords``.
+            For bad ``log_coords``, base point or frame.
+        GeodesicSolverError
+            If an Exp behind the exact derivative fails.
 
         Examples
         --------
         >>> import numpy as np
         >>> import land
-        >>> data = land.data.datasets.noisy_arc(100, np.random.default_rng(0), noise=0.05)
-        >>> metric = land.LocalDiagonalMetric(data, kernel_width=0.3, rho=1e-2)
-        >>> manifold = land.LearnedManifold(metric)
-        >>> base = np.array([0.0, 1.0])
-        >>> manifold.log_jacobian(base, None, np.zeros((1, 2)))[0]
-        array([[-1., -0.],
-               [-0., -1.]])
+        >>> flat = land.LearnedManifold(land.GlobalDiagonalMetric([1.0, 4.0]))
+        >>> base = np.zeros(2)
+        >>> np.round(flat.log_jacobian(base, flat.frame(base), np.ones((1, 2)))[0], 10) + 0.0
+        array([[-1.,  0.],
+               [ 0., -1.]])
         """
-        n = np.atleast_2d(check_points(log_coords, "log_coords", self.dim)).shape[0]
-        return -np.broadcast_to(np.eye(self.dim), (n, self.dim, self.dim)).copy()
+        coords = np.atleast_2d(check_points(log_coords, "log_coords", self.dim))
+        n, dim = coords.shape
+        if self.mean_gradient == "paper":
+            return -np.broadcast_to(np.eye(dim), (n, dim, dim)).copy()
+        base_point = self._check_base(base_point)
+        frame = check_frame(self, base_point, frame)
+        vecs = coords @ frame.T
+        states, converged, _ = self._exp_states(base_point, vecs, variational=2)
+        if not converged.all():
+            raise GeodesicSolverError(f"log_jacobian: {np.count_nonzero(~converged)} of {n} Exps "
+                                      "with variational equations failed")
+        _, _, dz, _ = ExpIntegrator.blocks(states, dim, 2)
+        dexp_dbase, dexp_dv = dz[:, :, :dim], dz[:, :, dim:]
+        dlog_dbase = -np.linalg.solve(dexp_dv, dexp_dbase)                 # (n, D, D)
+        m_base = self.metric.metric_diagonal(base_point)
+        base_rep = np.broadcast_to(base_point, (n, dim))
+        out = np.empty((n, dim, dim))
+        for j in range(dim):
+            direction = np.broadcast_to(frame[:, j], (n, dim))
+            change = dlog_dbase @ frame[:, j] + self.christoffel(base_rep, direction, vecs)
+            out[:, :, j] = (change * m_base) @ frame
+        return out

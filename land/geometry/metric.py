@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from land.geometry import _kernels
+from land.numerics import _kernels
 from land._validation import as_float_array, check_points, check_positive, check_positive_int
 
 __all__ = ["GlobalDiagonalMetric", "LocalDiagonalMetric", "kernel_width_rule"]
@@ -49,7 +49,7 @@ class _DiagonalMetric:
     """Evaluation shared by the diagonal metrics, through the compiled kernel.
 
     A subclass sets ``dim``, ``centre``, ``length_scale`` and ``_kernel_spec``
-    (the standardised problem handed to ``land.geometry._kernels``). In standardised
+    (the standardised problem handed to ``land.numerics._kernels``). In standardised
     coordinates ``z = (x - centre) / length_scale`` the metric is
     ``m_z = length_scale^2 m_x``, so ``dm_x/dx = length_scale^-3 dm_z/dz``
     and ``d2m_x/dx2 = length_scale^-4 d2m_z/dz2``.
@@ -230,7 +230,7 @@ class LocalDiagonalMetric(_DiagonalMetric):
 
     Notes
     -----
-    Evaluation runs in a compiled kernel (``land.geometry._kernels``) by direct sums
+    Evaluation runs in a compiled kernel (``land.numerics._kernels``) by direct sums
     over the data in standardised coordinates; weights below ``exp(-40)``
     are dropped (each adds at most ``80 exp(-40) kernel_width**2``, about
     ``3.4e-16 kernel_width**2``, to a local variance). :meth:`reference_metric_and_jacobian` is an independent numpy

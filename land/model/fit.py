@@ -10,6 +10,7 @@ its Monte Carlo noise. Both share :func:`land.model.likelihood.objective_and_gra
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +23,21 @@ from land.model.likelihood import (ALGORITHMS, _VOLUMES, _check_choice, _check_d
                                    _frame_at,
                                    _cov_from_factor, _evaluate, precision_factor, qmc_normals)
 
-__all__ = ["FitHistory", "LandFit", "fit_land"]
+__all__ = ["FitHistory", "LandFit", "fit_land", "MIN_EFFECTIVE_FRACTION", "MAX_VARIANCE_FACTOR"]
+
+#: The natural algorithm judges convergence only with at least this fraction of its
+#: draws effective (Kish); below it the draws are doubled (fresh draws).
+MIN_EFFECTIVE_FRACTION = 0.05
+#: Most factor by which one covariance step may multiply (or divide) a variance.
+MAX_VARIANCE_FACTOR = 4.0
+#: The draws may grow to this multiple of the initial count.
+MAX_DRAW_GROWTH = 8
+#: Halvings of a step before the line search gives up on it for this iteration.
+MAX_BACKTRACKS = 6
+#: A step that succeeds grows the next one by this factor, up to the caps below.
+GROWTH = 1.5
+MAX_RATE_MEAN = 1.0
+MAX_RATE_COV = 1.0
 
 # ------------------------------------------------------------------ the MLE
 @dataclass(frozen=True)
@@ -49,7 +64,21 @@ class FitHistory:
         Norm of the whitened gradient ``(L^T grad_mean, grad_A A^T)``
         (``Sigma = L L^T``): dimensionless, 0 at a stationary point.
     gradient_noise : ndarray, shape=[n_iter + 1]
-        Its Monte Carlo standard error, from the spread between blocks of draws.
+        Its Monte Carlo standard error, from the spread between blocks of
+        draws (inf when a block has no usable draw; never counted as calm).
+    n_draws : ndarray of int, shape=[n_iter + 1]
+        Monte Carlo draws behind ``C`` at each iterate (the natural algorithm
+        doubles them when too few are effective).
+    mean_step, cov_step : ndarray, shape=[n_iter + 1]
+        Size of the accepted mean step (its length in the whitened metric,
+        times the step factor) and the largest log-variance change of the
+        accepted covariance step; 0 where a step was rejected (and at 0).
+    n_backtracks : ndarray of int, shape=[n_iter + 1]
+        Step halvings of the line searches in each iteration.
+    log_stages : ndarray of dict, shape=[n_iter + 1]
+        The Log cascade's stage counts of each iterate's data Logs
+        (``{stage: {"points": tried, "converged": solved}}``; empty for the
+        sphere).
 
     Examples
     --------
@@ -78,6 +107,11 @@ class FitHistory:
     effective_draws: np.ndarray
     gradient: np.ndarray
     gradient_noise: np.ndarray
+    n_draws: np.ndarray
+    mean_step: np.ndarray
+    cov_step: np.ndarray
+    n_backtracks: np.ndarray
+    log_stages: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -231,7 +265,10 @@ def _whitened_gradient(evaluation, factor, blocks):
             return norm_now, np.inf
         w = vol / vol.sum()
         scatter = (coords[rows] * w[:, None]).T @ coords[rows]
-        pull = precision @ (w @ coords[rows])             # the -I approximation's model part
+        if constant.mean_gradient is not None:
+            pull = w @ constant.mean_gradient[rows]       # the exact model part
+        else:
+            pull = precision @ (w @ coords[rows])         # the -I approximation's model part
         parts.append(np.concatenate([chol.T @ pull, (factor @ scatter @ factor.T).ravel()]))
     parts = np.array(parts)
     noise = float(np.sqrt(np.sum(np.var(parts, axis=0, ddof=1)) / len(blocks)))
@@ -239,17 +276,23 @@ def _whitened_gradient(evaluation, factor, blocks):
 
 
 def _natural_factor_step(factor, grad_factor, step):
-    """``A <- expm(-step K / 2) A`` with the symmetric ``K = grad_A A^T``.
+    """``A <- expm(-s K / 2) A`` with the symmetric ``K = grad_A A^T``; returns ``(A, s |K|)``.
 
     In whitened terms ``K = A S_data A^T - A S_model A^T``; for a Euclidean
-    Gaussian (``S_model = Sigma``) the step at ``step = 1`` is, to first
+    Gaussian (``S_model = Sigma``) the step at ``s = 1`` is, to first
     order, the exact update ``Sigma <- S_data``, whatever the eigenvalues of
     ``Sigma``. The result is invertible for any step, so ``Sigma`` stays SPD.
+    The step is a trust region on the log-eigenvalues: ``s = min(step,
+    log(MAX_VARIANCE_FACTOR) / max |eig K|)``, so no variance is multiplied
+    or divided by more than :data:`MAX_VARIANCE_FACTOR` in one step (the
+    whitened variances change by ``exp(s eig K)``).
     """
     k_mat = grad_factor @ factor.T
     k_mat = 0.5 * (k_mat + k_mat.T)
     values, vectors = np.linalg.eigh(k_mat)
-    return (vectors * np.exp(-0.5 * step * values)) @ vectors.T @ factor
+    largest = float(np.max(np.abs(values)))
+    size = step if largest == 0 else min(step, np.log(MAX_VARIANCE_FACTOR) / largest)
+    return (vectors * np.exp(-0.5 * size * values)) @ vectors.T @ factor, size * largest
 
 
 def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_cov=None,
@@ -380,31 +423,44 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
 
 def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean, step_cov,
          n_samples, paper, volume, patience, bar):
+    if paper and getattr(manifold, "mean_gradient", "paper") != "paper":
+        # The paper's algorithm takes the paper's -I derivative of Log, as the report did.
+        manifold = copy.copy(manifold)
+        manifold.mean_gradient = "paper"
     mean, frame, cov, first_logs = _initial_parameters(manifold, data, init_mean, init_cov, init_frame)
     factor = precision_factor(cov)
     normals = None if paper else qmc_normals(n_samples, manifold.dim, rng)
     n_draws = n_samples if paper else normals.shape[0]
-    blocks = np.array_split(np.arange(n_draws), 8)       # natural: the 8 Sobol' blocks exactly
     settings = dict(algorithm="paper" if paper else "natural", n_iter=n_iter, step_mean=step_mean,
                     step_cov=step_cov, n_samples=n_draws, volume=volume)
     if not paper:
-        settings["patience"] = patience
+        settings.update(patience=patience, min_effective_fraction=MIN_EFFECTIVE_FRACTION,
+                        max_variance_factor=MAX_VARIANCE_FACTOR, max_draws=MAX_DRAW_GROWTH * n_draws)
     records = {key: [] for key in FitHistory.__dataclass_fields__}
     start_scale = np.linalg.eigvalsh(cov).max()
+    state = {"normals": normals}
 
-    def record(evaluation):
-        gradient, noise = _whitened_gradient(evaluation, factor, blocks)
+    def blocks():
+        size = n_samples if paper else state["normals"].shape[0]
+        return np.array_split(np.arange(size), 8)       # natural: the 8 Sobol' blocks exactly
+
+    def record(evaluation, mean_step=0.0, cov_step=0.0, backtracks=0, logs=None):
+        gradient, noise = _whitened_gradient(evaluation, factor, blocks())
+        log_result = evaluation.log_result if logs is None else logs
+        stages = getattr(log_result, "info", None) or {}
         values = dict(objective=evaluation.objective, mean=mean, cov=_cov_from_factor(factor),
                       frame=frame, log_constant=evaluation.constant.log_value,
                       grad_mean_norm=np.linalg.norm(evaluation.grad_mean),
                       n_failed_log=evaluation.n_failed_log, n_failed_exp=evaluation.constant.n_failed,
                       effective_draws=evaluation.constant.effective_draws, gradient=gradient,
-                      gradient_noise=noise)
+                      gradient_noise=noise, n_draws=evaluation.constant.volume.size,
+                      mean_step=mean_step, cov_step=cov_step, n_backtracks=backtracks,
+                      log_stages=dict(stages.get("stage_counts", {})))
         for key, value in values.items():
             records[key].append(value)
         return gradient, noise
 
-    def unsound(evaluation):
+    def unsound(evaluation, factor):
         eig = np.linalg.eigvalsh(_cov_from_factor(factor))
         if not (np.isfinite(evaluation.objective) and np.all(np.isfinite(evaluation.grad_mean))
                 and np.all(np.isfinite(evaluation.grad_factor)) and np.all(np.isfinite(eig))):
@@ -414,51 +470,143 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                     f"[1e-12, 1e6] x the initial largest {start_scale:.3g}")
         return ""
 
-    def evaluate(**logs):
-        return _evaluate(manifold, data, mean, frame, factor, n_samples, rng, normals=normals,
-                         volume=volume, **logs)
+    def evaluate(mean, frame, factor, gradients=True, **logs):
+        return _evaluate(manifold, data, mean, frame, factor, n_samples, rng,
+                         normals=state["normals"], volume=volume, gradients=gradients, **logs)
 
-    evaluation = evaluate(logs=first_logs)
+    evaluation = evaluate(mean, frame, factor, logs=first_logs)
     record(evaluation)
-    stop_reason, converged, calm = "fixed number of iterations" if paper else "iteration limit", False, 0
-    for _ in range(n_iter):
-        saved = (mean, frame, factor, evaluation)
-        try:
-            direction = -_cov_from_factor(factor) @ evaluation.grad_mean
-            step = step_mean * (frame @ direction)
-            mean, frame = manifold.exp(mean, step), manifold.transport_frame(mean, step, frame)
-            # Warm start: to first order, Log_{mu + step}(x) = Log_mu(x) - step.
-            evaluation = evaluate(initial_logs=evaluation.data_logs - step)
-            if paper:
+    if paper:
+        stop_reason = "fixed number of iterations"
+        for _ in range(n_iter):
+            saved = (mean, frame, factor, evaluation)
+            try:
+                direction = -_cov_from_factor(factor) @ evaluation.grad_mean
+                step = step_mean * (frame @ direction)
+                mean, frame = manifold.exp(mean, step), manifold.transport_frame(mean, step, frame)
+                # Warm start: to first order, Log_{mu + step}(x) = Log_mu(x) - step.
+                evaluation = evaluate(mean, frame, factor, initial_logs=evaluation.data_logs - step)
                 factor = factor - step_cov * evaluation.grad_factor
+                # Same mean, so the same Logs: only C and the gradients change with A.
+                evaluation = evaluate(mean, frame, factor, logs=evaluation.log_result)
+                problem = unsound(evaluation, factor)
+            except (np.linalg.LinAlgError, GeodesicSolverError) as error:
+                problem = f"diverged: {type(error).__name__}: {error}"
+            if problem:
+                mean, frame, factor, evaluation = saved
+                stop_reason = problem
+                break
+            record(evaluation)
+            bar.update()
+        history = FitHistory(**{key: _as_array(key, value) for key, value in records.items()})
+        return LandFit(mean, _cov_from_factor(factor), frame, float(history.log_constant[-1]),
+                       history, settings, False, stop_reason, len(history.objective) - 1)
+
+    stop_reason, converged, calm = "iteration limit", False, 0
+    rate_mean, rate_cov = step_mean, step_cov
+    max_draws = MAX_DRAW_GROWTH * n_draws
+    for _ in range(n_iter):
+        try:
+            # --- the mean: backtracking along the preconditioned gradient on fixed draws
+            direction = -_cov_from_factor(factor) @ evaluation.grad_mean
+            base_objective, backtracks, taken_mean = evaluation.objective, 0, 0.0
+            moved = None
+            for _ in range(MAX_BACKTRACKS):
+                step = rate_mean * (frame @ direction)
+                trial_mean = manifold.exp(mean, step)
+                trial_frame = manifold.transport_frame(mean, step, frame)
+                trial = evaluate(trial_mean, trial_frame, factor, gradients=False,
+                                 initial_logs=evaluation.data_logs - step)
+                if _compare(trial, evaluation, factor, factor) <= 0.0:
+                    moved = (trial_mean, trial_frame, trial)
+                    taken_mean = rate_mean * float(np.sqrt(direction @ direction))
+                    rate_mean = min(GROWTH * rate_mean, MAX_RATE_MEAN)
+                    break
+                rate_mean *= 0.5
+                backtracks += 1
+            logs_now = evaluation.log_result
+            if moved is not None:
+                mean, frame, mid = moved
+                logs_now = mid.log_result
             else:
-                factor = _natural_factor_step(factor, evaluation.grad_factor, step_cov)
-            # Same mean, so the same Logs: only C and the gradients change with A.
-            evaluation = evaluate(logs=evaluation.log_result)
-            problem = unsound(evaluation)
+                mid = evaluation
+            # --- the covariance: a bounded natural step, backtracking on the same draws
+            taken_cov, accepted = 0.0, None
+            for _ in range(MAX_BACKTRACKS):
+                trial_factor, size = _natural_factor_step(factor, mid.grad_factor, rate_cov)
+                trial = evaluate(mean, frame, trial_factor, logs=logs_now)
+                if _compare(trial, mid, trial_factor, factor) <= 0.0:
+                    accepted = (trial_factor, trial)
+                    taken_cov = size
+                    rate_cov = min(GROWTH * rate_cov, MAX_RATE_COV)
+                    break
+                rate_cov *= 0.5
+                backtracks += 1
+            if accepted is not None:
+                factor, evaluation = accepted
+            else:
+                evaluation = evaluate(mean, frame, factor, logs=logs_now)
+            problem = unsound(evaluation, factor)
         except (np.linalg.LinAlgError, GeodesicSolverError) as error:
             problem = f"diverged: {type(error).__name__}: {error}"
         if problem:
-            mean, frame, factor, evaluation = saved
             stop_reason = problem
             break
-        gradient, noise = record(evaluation)
+        gradient, noise = record(evaluation, taken_mean, taken_cov, backtracks)
         bar.update()
-        if paper:
+        enough = evaluation.constant.effective_draws >= MIN_EFFECTIVE_FRACTION * \
+            evaluation.constant.volume.size
+        if not enough:
+            # Too few effective draws: the noise estimate cannot be trusted. Draw twice as
+            # many (fresh) points, re-evaluate, and judge again from the next iteration.
+            calm = 0
+            size = state["normals"].shape[0]
+            if 2 * size > max_draws:
+                stop_reason = (f"too few effective draws: {evaluation.constant.effective_draws:.0f} "
+                               f"of {size} at the largest draw count allowed ({max_draws})")
+                break
+            state["normals"] = qmc_normals(2 * size, manifold.dim, rng)
+            evaluation = evaluate(mean, frame, factor, logs=evaluation.log_result)
             continue
-        calm = calm + 1 if gradient <= noise else 0
+        stalled = moved is None and accepted is None
+        calm = calm + 1 if np.isfinite(noise) and gradient <= noise else 0
         if calm >= patience:
             converged, stop_reason = True, "gradient within Monte Carlo noise"
             break
+        if stalled and rate_mean < step_mean * 2.0**-MAX_BACKTRACKS \
+                and rate_cov < step_cov * 2.0**-MAX_BACKTRACKS:
+            stop_reason = ("no descent: the line search found no lower objective on the fixed "
+                           f"draws (whitened gradient {gradient:.3g}, noise {noise:.3g})")
+            break
 
-    history = FitHistory(**{key: np.asarray(value) for key, value in records.items()})
-    final_cov, log_constant = _cov_from_factor(factor), float(history.log_constant[-1])
-    if converged and patience > 1:
-        # Average the calm iterates: covariances in their (nearly equal) transported
-        # frames, means through the tangent space at the last one.
-        tail = slice(len(history.mean) - patience, None)
-        offset = manifold.log(mean, history.mean[tail]).mean(axis=0)
-        final_cov = history.cov[tail].mean(axis=0)
-        mean, frame = manifold.exp(mean, offset), manifold.transport_frame(mean, offset, frame)
-    return LandFit(mean, final_cov, frame, log_constant, history, settings, converged,
-                   stop_reason, len(history.objective) - 1)
+    history = FitHistory(**{key: _as_array(key, value) for key, value in records.items()})
+    return LandFit(mean, _cov_from_factor(factor), frame, evaluation.constant.log_value, history,
+                   settings, converged, stop_reason, len(history.objective) - 1)
+
+
+def _compare(new, old, new_factor, old_factor) -> float:
+    """Objective change from ``old`` to ``new`` over the data points whose Logs converged in both.
+
+    The data term averages over the converged Logs, so when a trial loses or
+    gains a point its raw objective is not comparable; restricted to the
+    common points (and the same fixed draws) it is.
+    """
+    mask_new, mask_old = new.log_result.converged, old.log_result.converged
+    if np.array_equal(mask_new, mask_old):
+        return new.objective - old.objective
+    both = mask_new & mask_old
+
+    def data_term(evaluation, factor, mask):
+        coords = evaluation.data_coords[both[mask]]
+        return 0.5 * np.mean(np.sum((coords @ factor.T) ** 2, axis=1))
+
+    return (data_term(new, new_factor, mask_new) + new.constant.log_value
+            - data_term(old, old_factor, mask_old) - old.constant.log_value)
+
+
+def _as_array(key, values):
+    if key == "log_stages":
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        return out
+    return np.asarray(values)

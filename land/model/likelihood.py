@@ -159,6 +159,10 @@ class NormalisingConstant:
         left out of ``value`` and counted in ``n_failed``.
     log_z : float
         ``log Z`` of the Euclidean Gaussian.
+    mean_gradient : ndarray, shape=[S, d], or None
+        ``d log m(mu, v_s) / d mu`` with the draws held fixed in the
+        transported frame, where the geometry computes it exactly (learned
+        manifolds with ``mean_gradient="exact"``); None elsewhere.
 
     Examples
     --------
@@ -181,6 +185,7 @@ class NormalisingConstant:
     volume: np.ndarray
     converged: np.ndarray
     log_z: float
+    mean_gradient: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def log_value(self) -> float:
@@ -257,12 +262,15 @@ def qmc_normals(n_samples: int, dim: int, rng: np.random.Generator, *, n_blocks:
 
 
 def _estimate_constant(manifold, mean, frame, cov, n_samples, rng, *, normals=None,
-                       volume="paper") -> NormalisingConstant:
+                       volume="paper", mean_gradient=True) -> NormalisingConstant:
     dim = manifold.dim
     if normals is None:
         normals = rng.standard_normal((n_samples, dim))
     coords = normals @ np.linalg.cholesky(cov).T
-    density = manifold.solve_volume_density(mean, frame, coords, exp_jacobian=volume == "exact")
+    options = ({"mean_gradient": True}
+               if mean_gradient and getattr(manifold, "exact_mean_gradient", False) else {})
+    density = manifold.solve_volume_density(mean, frame, coords, exp_jacobian=volume == "exact",
+                                            **options)
     good = density.value[density.converged]
     if good.size == 0:
         raise GeodesicSolverError("normalising_constant: every Monte Carlo Exp failed")
@@ -270,7 +278,8 @@ def _estimate_constant(manifold, mean, frame, cov, n_samples, rng, *, normals=No
     z = np.exp(log_z)
     spread = np.std(good, ddof=1) if good.size > 1 else np.inf
     return NormalisingConstant(float(z * good.mean()), float(z * spread / np.sqrt(good.size)),
-                               coords, density.value, density.converged, float(log_z))
+                               coords, density.value, density.converged, float(log_z),
+                               density.info.get("mean_gradient") if density.info else None)
 
 
 def normalising_constant(manifold, mean, cov, n_samples: int, rng: np.random.Generator, *,
@@ -415,7 +424,8 @@ class LandEvaluation:
 
 
 def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_coords,
-                            sample_volume, weights=None, sample_converged=None) -> LandEvaluation:
+                            sample_volume, weights=None, sample_converged=None,
+                            sample_mean_gradient=None, with_mean_gradient=True) -> LandEvaluation:
     """``phi`` and its gradients for given Log coordinates and Monte Carlo draws.
 
     This is deterministic: it differentiates the Monte Carlo objective with
@@ -428,6 +438,11 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
     with ``J = manifold.log_jacobian``, the derivative of Log coordinates
     with respect to the mean. With ``J = -I`` (the LAND paper's
     approximation) the last line is the paper's ``-P (mean L - sum w v)``.
+    The draws' part is the derivative of ``C`` written as an integral over
+    the manifold; given ``sample_mean_gradient`` (``g_s = d log m_s / d mu``
+    with the draws fixed), it is replaced by ``sum_s w_s g_s``, the exact
+    derivative of the Monte Carlo ``log C`` itself, so ``grad_mean`` is then
+    the gradient of the very objective that is returned.
 
     The arrays are taken as they are (this is the inner loop of the fits);
     only ``weights`` is checked.
@@ -458,6 +473,12 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
         Which draws' Exps converged. Failed draws are left out of ``log C``
         (its Monte Carlo mean runs over the converged draws), exactly as in
         :class:`NormalisingConstant`; by default every draw counts.
+    sample_mean_gradient : array-like, shape=[S, d], optional
+        ``d log m(mu, v_s) / d mu`` of each draw (see
+        :attr:`NormalisingConstant.mean_gradient`).
+    with_mean_gradient : bool
+        Whether to compute ``grad_mean`` (NaN when False: a fit's line search
+        needs only the objective and ``grad_factor`` at a trial mean).
 
     Returns
     -------
@@ -524,22 +545,28 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
     scatter_model = (sample_coords * weights[:, None]).T @ sample_coords
     grad_factor = factor @ (scatter_data - scatter_model)
 
+    if not with_mean_gradient:
+        return LandEvaluation(float(data_term + log_c), np.full(dim, np.nan), grad_factor,
+                              data_coords)
     used = weights > 0
     jac_data = manifold.log_jacobian(mean, frame, data_coords)
-    jac_samples = manifold.log_jacobian(mean, frame, sample_coords[used])
     if data_weights is None:
         pull_data = (np.einsum("nji,jk,nk->i", jac_data, precision, data_coords)
                      / data_coords.shape[0])
     else:
         pull_data = np.einsum("n,nji,jk,nk->i", data_weights, jac_data, precision, data_coords)
-    pull_samples = np.einsum("s,sji,jk,sk->i", weights[used], jac_samples, precision,
-                             sample_coords[used])
-    return LandEvaluation(float(data_term + log_c), pull_data - pull_samples, grad_factor,
+    if sample_mean_gradient is not None:
+        grad_log_c = weights[used] @ np.asarray(sample_mean_gradient, dtype=float)[used]
+    else:
+        jac_samples = manifold.log_jacobian(mean, frame, sample_coords[used])
+        grad_log_c = -np.einsum("s,sji,jk,sk->i", weights[used], jac_samples, precision,
+                                sample_coords[used])
+    return LandEvaluation(float(data_term + log_c), pull_data + grad_log_c, grad_factor,
                           data_coords)
 
 
 def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=None, logs=None,
-              normals=None, volume="paper"):
+              normals=None, volume="paper", gradients=True):
     if logs is None:
         logs = manifold.solve_log(mean, data, initial_velocities=initial_logs)
     if not np.any(logs.converged):
@@ -547,10 +574,12 @@ def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=
     coords = manifold.coordinates(mean, frame, logs.value[logs.converged])
     cov = _cov_from_factor(factor)
     constant = _estimate_constant(manifold, mean, frame, cov, n_samples, rng, normals=normals,
-                                  volume=volume)
+                                  volume=volume, mean_gradient=gradients)
     core = objective_and_gradients(manifold, mean, frame, factor, coords,
                                    constant.tangent_coords, constant.volume,
-                                   sample_converged=constant.converged)
+                                   sample_converged=constant.converged,
+                                   sample_mean_gradient=constant.mean_gradient,
+                                   with_mean_gradient=gradients)
     return LandEvaluation(core.objective, core.grad_mean, core.grad_factor, coords, constant,
                           logs.n_failed, logs.value, logs)
 

@@ -335,7 +335,9 @@ class _Component:
         coords = manifold.coordinates(self.mean, self.frame, self.logs.value[ok])
         return objective_and_gradients(manifold, self.mean, self.frame, self.factor, coords,
                                        self.constant.tangent_coords, self.constant.volume,
-                                       weights=weights[ok])
+                                       weights=weights[ok],
+                                       sample_converged=self.constant.converged,
+                                       sample_mean_gradient=self.constant.mean_gradient)
 
     def log_density(self, manifold, data):
         ok = np.asarray(self.logs.converged, dtype=bool)

@@ -42,7 +42,7 @@ TABLEAU = (np.ascontiguousarray(_dop853.A[:12, :12]), np.ascontiguousarray(_dop8
 
 #: Outcome codes of :func:`shoot_batch`.
 STATUS = {0: "converged", 1: "iteration limit", 2: "no descent", 3: "integration failed",
-          4: "singular Jacobian"}
+          4: "singular Jacobian", 5: "stagnated"}
 
 # A weight exp(-r^2/2) below exp(-40) ~ 4e-18 is dropped. A dropped term adds
 # w r^2 sigma^2 <= 80 exp(-40) sigma^2 ~ 3.4e-16 sigma^2 to a local variance (r^2 exp(-r^2/2)
@@ -205,10 +205,13 @@ def metric_terms_batch(zt, rho, kind, diag, points, order):
 
 @nb.njit(**_JIT)
 def _rhs(zt, rho, kind, diag, y, dy, dim, var, tw, u, m, jac, hess):
-    """Geodesic ODE (and variational equations when ``var``) at state ``y``.
+    """Geodesic ODE (and variational equations when ``var`` > 0) at state ``y``.
 
-    State: ``[z, v]`` and, with ``var``, ``X = dz/dv0`` and ``Y = dv/dv0``
-    (row-major ``D x D`` each). For a diagonal metric the acceleration is
+    State: ``[z, v]`` and, with ``var``, ``X`` and ``Y`` (row-major
+    ``D x ncol`` each): with ``var == 1`` the ``ncol = D`` columns are
+    ``X = dz/dv0``, ``Y = dv/dv0``; with ``var == 2`` the ``ncol = 2D`` columns
+    are ``d(z, v)/dz0`` followed by ``d(z, v)/dv0``, the whole flow's
+    Jacobian. For a diagonal metric the acceleration is
     ``a_d = (sum_k J_kd v_k^2 / 2 - v_d (J v)_d) / m_d`` with ``J = dm/dz``.
     """
     _metric(zt, rho, kind, diag, y[:dim], 2 if var else 1, tw, u, m, jac, hess)
@@ -227,9 +230,9 @@ def _rhs(zt, rho, kind, diag, y, dy, dim, var, tw, u, m, jac, hess):
         dy[dim + d] = acc[d]
     if not var:
         return
-    dd = dim * dim
+    ncol = dim * var
     off_x = 2 * dim
-    off_y = off_x + dd
+    off_y = off_x + dim * ncol
     a_z = np.empty((dim, dim))
     a_v = np.empty((dim, dim))
     for d in range(dim):
@@ -248,12 +251,12 @@ def _rhs(zt, rho, kind, diag, y, dy, dim, var, tw, u, m, jac, hess):
                 h += hess[d, k, i] * vk
             a_z[d, i] = (0.5 * g - vd * h - acc[d] * jac[d, i]) / m[d]
     for d in range(dim):
-        for b in range(dim):
-            dy[off_x + d * dim + b] = y[off_y + d * dim + b]
+        for b in range(ncol):
+            dy[off_x + d * ncol + b] = y[off_y + d * ncol + b]
             s = 0.0
             for i in range(dim):
-                s += a_z[d, i] * y[off_x + i * dim + b] + a_v[d, i] * y[off_y + i * dim + b]
-            dy[off_y + d * dim + b] = s
+                s += a_z[d, i] * y[off_x + i * ncol + b] + a_v[d, i] * y[off_y + i * ncol + b]
+            dy[off_y + d * ncol + b] = s
 
 
 @nb.njit(**_JIT)
@@ -364,15 +367,24 @@ def _dop853(zt, rho, kind, diag, y0, dim, var, rtol, atol, max_steps, tab_a, tab
 
 
 @nb.njit(**_JIT)
+def _n_state(dim, var):
+    return 2 * dim + 2 * dim * dim * var
+
+
+@nb.njit(**_JIT)
 def _start_state(z0, v0, var):
     dim = z0.shape[0]
-    n_state = 2 * dim + (2 * dim * dim if var else 0)
-    y0 = np.zeros(n_state)
+    ncol = dim * var
+    y0 = np.zeros(_n_state(dim, var))
+    off_y = 2 * dim + dim * ncol
     for d in range(dim):
         y0[d] = z0[d]
         y0[dim + d] = v0[d]
-        if var:
-            y0[2 * dim + dim * dim + d * dim + d] = 1.0   # Y(0) = dv/dv0 = I; X(0) = 0
+        if var == 1:
+            y0[off_y + d * ncol + d] = 1.0            # Y(0) = dv/dv0 = I; X(0) = 0
+        elif var == 2:
+            y0[2 * dim + d * ncol + d] = 1.0          # dz/dz0 = I, dv/dz0 = 0
+            y0[off_y + d * ncol + dim + d] = 1.0      # dz/dv0 = 0, dv/dv0 = I
     return y0
 
 
@@ -381,12 +393,13 @@ def exp_batch(zt, rho, kind, diag, base_points, vecs, var, rtol, atol, max_steps
               tab_e3, tab_e5):
     """Integrate geodesics from ``base_points[i]`` with ``vecs[i]`` (both ``(B, D)``).
 
-    Returns ``states`` (``(B, 2D)`` or, with ``var``, ``(B, 2D + 2D^2)``: end
-    point, end velocity, ``X = dExp/dv`` and ``Y``), ``success`` and the number of
-    right-hand-side evaluations of each trajectory.
+    Returns ``states`` (``(B, 2D)``, ``(B, 2D + 2D^2)`` with ``var == 1``: end
+    point, end velocity, ``X = dExp/dv`` and ``Y``, or ``(B, 2D + 4D^2)`` with
+    ``var == 2``: ``X = [dExp/dz0, dExp/dv0]`` and ``Y``), ``success`` and the
+    number of right-hand-side evaluations of each trajectory.
     """
     n_batch, dim = vecs.shape
-    n_state = 2 * dim + (2 * dim * dim if var else 0)
+    n_state = _n_state(dim, var)
     states = np.empty((n_batch, n_state))
     success = np.zeros(n_batch, np.bool_)
     n_rhs = np.zeros(n_batch, np.int64)
@@ -440,12 +453,15 @@ def _solve_small(a, b, out):
 
 
 @nb.njit(**_JIT)
-def _shoot_eval(zt, rho, kind, diag, z0, target, v, rtol, atol, max_steps, tab_a, tab_b, tab_e3,
-                tab_e5, state, gap):
-    """Exp with its Jacobian at ``v``; writes ``gap = Exp(v) - target``, returns (ok, |gap|, n_rhs)."""
+def _shoot_eval(zt, rho, kind, diag, z0, target, v, var, rtol, atol, max_steps, tab_a, tab_b,
+                tab_e3, tab_e5, state, gap):
+    """Exp at ``v`` (with ``dExp/dv`` when ``var``); writes ``gap = Exp(v) - target``.
+
+    Returns ``(ok, |gap|, n_rhs)``.
+    """
     dim = z0.shape[0]
-    y0 = _start_state(z0, v, True)
-    ok, count = _dop853(zt, rho, kind, diag, y0, dim, True, rtol, atol, max_steps, tab_a, tab_b,
+    y0 = _start_state(z0, v, var)
+    ok, count = _dop853(zt, rho, kind, diag, y0, dim, var, rtol, atol, max_steps, tab_a, tab_b,
                         tab_e3, tab_e5, state)
     if not ok:
         return False, np.inf, count
@@ -456,9 +472,13 @@ def _shoot_eval(zt, rho, kind, diag, z0, target, v, rtol, atol, max_steps, tab_a
     return True, np.sqrt(norm), count
 
 
+# Damping factors tried along a Newton step before the step counts as failed.
+_DAMPING = (1.0, 0.5, 0.25, 0.1, 0.03)
+
+
 @nb.njit(**_JIT)
 def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_rtol, fine_atol,
-               max_iter, max_steps, tab_a, tab_b, tab_e3, tab_e5, v_out):
+               max_iter, max_slow, max_steps, tab_a, tab_b, tab_e3, tab_e5, v_out):
     """Damped Newton shooting for one Log; returns ``(residual, n_iter, status, n_rhs)``.
 
     Newton steps use the exact Jacobian ``X = dExp/dv`` from the variational
@@ -466,16 +486,21 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
     integrated at ``rtol = clip(1e-3 * residual, fine_rtol, 1e-3)`` (``atol``
     in the same ratio), since a step needs to be accurate only to a fraction
     of what it corrects. A solve converges when its residual is below
-    ``tol`` as measured at the fine tolerances. A step that does not lower
-    the residual is cut to 1/2, 1/4, 1/10, ... 1/300; if none does, the
-    residual is measured again at the fine tolerances (it may have been
-    integration error) and, if that does not help either, the solve stops
-    with status 2.
+    ``tol`` as measured at the fine tolerances; that measurement integrates
+    the geodesic alone (no variational equations: the Jacobian of the same
+    velocity is already known). A step that does not lower the residual is
+    damped (:data:`_DAMPING`); if no damping helps, the residual is measured
+    again at the fine tolerances (it may have been integration error) and,
+    if that does not help either, the solve stops with status 2. A solve
+    whose residual falls by less than half in ``max_slow`` accepted steps in
+    a row is abandoned (status 5): far from a solution Newton crawls, and
+    another start or stage is cheaper than the remaining iterations.
     """
     dim = z0.shape[0]
-    n_state = 2 * dim + 2 * dim * dim
+    n_state = _n_state(dim, 1)
     state = np.empty(n_state)
     trial_state = np.empty(n_state)
+    fine_state = np.empty(2 * dim)
     gap = np.empty(dim)
     trial_gap = np.empty(dim)
     step = np.empty(dim)
@@ -483,12 +508,12 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
     jac = np.empty((dim, dim))
     v = v_start.copy()
     ratio = atol / rtol
-    r_tol = rtol
-    ok, res, n_rhs = _shoot_eval(zt, rho, kind, diag, z0, target, v, r_tol, r_tol * ratio,
-                                 max_steps, tab_a, tab_b, tab_e3, tab_e5, state, gap)
+    ok, res, n_rhs = _shoot_eval(zt, rho, kind, diag, z0, target, v, 1, rtol, atol, max_steps,
+                                 tab_a, tab_b, tab_e3, tab_e5, state, gap)
     status = 3
     n_iter = 0
     fine = False
+    slow = 0
     if ok:
         status = 1
         refine = False
@@ -497,9 +522,9 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
                 # Measure at the fine tolerances: to confirm convergence, or because a
                 # residual measured at a loose tolerance may be integration error.
                 refine = False
-                ok, res, count = _shoot_eval(zt, rho, kind, diag, z0, target, v, fine_rtol,
+                ok, res, count = _shoot_eval(zt, rho, kind, diag, z0, target, v, 0, fine_rtol,
                                              fine_atol, max_steps, tab_a, tab_b, tab_e3, tab_e5,
-                                             state, gap)
+                                             fine_state, gap)
                 n_rhs += count
                 fine = True
                 if not ok:
@@ -510,6 +535,9 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
                 status = 0
                 break
             if n_iter >= max_iter:
+                break
+            if slow >= max_slow:
+                status = 5
                 break
             n_iter += 1
             for d in range(dim):
@@ -523,10 +551,10 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
             fine = r_tol <= fine_rtol
             a_tol = fine_atol if fine else r_tol * ratio
             taken = False
-            for lam in (1.0, 0.5, 0.25, 0.1, 0.03, 0.01, 0.003):
+            for lam in _DAMPING:
                 for d in range(dim):
                     trial[d] = v[d] + lam * step[d]
-                ok_t, res_t, count = _shoot_eval(zt, rho, kind, diag, z0, target, trial, r_tol,
+                ok_t, res_t, count = _shoot_eval(zt, rho, kind, diag, z0, target, trial, 1, r_tol,
                                                  a_tol, max_steps, tab_a, tab_b, tab_e3, tab_e5,
                                                  trial_state, trial_gap)
                 n_rhs += count
@@ -534,11 +562,14 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
                     taken = True
                     break
             if not taken:
+                for d in range(dim):
+                    gap[d] = -gap[d]
                 if fine:
                     status = 2
                     break
                 refine = True
                 continue
+            slow = slow + 1 if res_t > 0.5 * res else 0
             res = res_t
             for d in range(dim):
                 v[d] = trial[d]
@@ -555,7 +586,7 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
 
 @nb.njit(parallel=True, **_JIT)
 def shoot_batch(zt, rho, kind, diag, base_point, targets, starts, tol, rtol, atol, fine_rtol,
-                fine_atol, max_iter, max_steps, tab_a, tab_b, tab_e3, tab_e5):
+                fine_atol, max_iter, max_slow, max_steps, tab_a, tab_b, tab_e3, tab_e5):
     """Newton shooting from ``base_point`` to each ``targets[i]`` from ``starts[i]``, in parallel.
 
     Returns ``velocities`` (``(B, D)``), ``residuals`` (measured at the fine
@@ -571,7 +602,7 @@ def shoot_batch(zt, rho, kind, diag, base_point, targets, starts, tol, rtol, ato
     for i in nb.prange(n_batch):
         res, its, code, count = _shoot_one(zt, rho, kind, diag, base_point, targets[i], starts[i],
                                            tol, rtol, atol, fine_rtol, fine_atol, max_iter,
-                                           max_steps, tab_a, tab_b, tab_e3, tab_e5, velocities[i])
+                                           max_slow, max_steps, tab_a, tab_b, tab_e3, tab_e5, velocities[i])
         residuals[i] = res
         status[i] = code
         n_iter[i] = its
