@@ -319,8 +319,12 @@ def test_sphere_exp_of_a_huge_vector_is_a_point_of_the_sphere(norm):
     direction = np.array([0.6, 0.8, 0.0])
     point = sphere.exp(NORTH, norm * direction)
     np.testing.assert_allclose(np.linalg.norm(point), 1.0, rtol=1e-12)
-    # Exactly the great circle through NORTH and direction, at the angle norm (mod 2 pi).
-    np.testing.assert_allclose(point, np.cos(norm) * NORTH + np.sin(norm) * direction, atol=1e-12)
+    # On the great circle through NORTH along direction. (At such norms the angle mod
+    # 2 pi is lost to rounding of |v| itself, so only the circle is a meaningful claim.)
+    assert abs(point @ np.cross(NORTH, direction)) < 1e-12
+    if norm < 1e10:
+        np.testing.assert_allclose(point, np.cos(norm) * NORTH + np.sin(norm) * direction,
+                                   atol=1e-12)
 
 
 @pytest.mark.parametrize("factor, match", [(np.zeros((2, 2)), "invertible"),
@@ -377,23 +381,24 @@ def test_fitting_scaled_data_scales_the_model(scale):
 
 # ------------------------------------------------------------------ densities are densities
 def test_planar_learned_land_density_integrates_to_one():
+    # The default score is a density on R^2 with the exact-volume constant: its midpoint
+    # integral over a box that holds the mass is 1 (0.9981 on a 120 x 90 grid, 1.0004 on
+    # this 24 x 18 one; the fit's own paper-volume constant on the volume measure gave 0.41).
     X = datasets.noisy_arc(200, np.random.default_rng(0))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = land.LAND(n_mc_samples=256, random_state=0).fit(X)
-    n_grid, half = 90, 1.8
-    axis = np.linspace(-half, half, n_grid + 1)
-    centres = 0.5 * (axis[1:] + axis[:-1])
-    grid = np.stack(np.meshgrid(centres, centres + 0.5, indexing="ij"), -1).reshape(-1, 2)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", land.GeodesicSolverWarning)
-        log_p = model.score_samples(grid)
-    mass = np.exp(log_p).sum() * (axis[1] - axis[0]) ** 2
+    edges = [np.linspace(-2.2, 2.2, 25), np.linspace(-1.0, 2.0, 19)]
+    centres = [0.5 * (edge[1:] + edge[:-1]) for edge in edges]
+    grid = np.stack(np.meshgrid(*centres, indexing="ij"), -1).reshape(-1, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", land.GeodesicSolverWarning)   # a few far grid points
+        density = np.exp(model.score_samples(grid)).reshape(24, 18)
+    mass = density.sum() * np.diff(edges[0])[0] * np.diff(edges[1])[0]
     assert abs(mass - 1.0) < 0.03, mass
     # The box holds the mass: its border carries a negligible density.
-    border = np.exp(log_p.reshape(n_grid, n_grid)[[0, -1]]).max()
-    assert border < 1e-3 * np.exp(log_p).max()
-    assert all(issubclass(w.category, land.GeodesicSolverWarning) for w in caught)
+    border = max(density[[0, -1]].max(), density[:, [0, -1]].max())
+    assert border < 1e-6 * density.max()
 
 
 def test_sphere_land_density_integrates_to_one():

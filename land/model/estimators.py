@@ -112,9 +112,17 @@ def _make_geometry(geometry, X, kernel_width, rho):
 
 
 def _check_not_degenerate(X, geometry):
-    """Refuse data on which the LAND likelihood has no maximum, naming ``X`` and the reason."""
+    """Refuse data on which the LAND likelihood has no maximum, naming ``X`` and the reason.
+
+    ``geometry`` is the estimator's parameter (a name or a Geometry); this runs
+    before the learned metric is built, whose ``rho="auto"`` needs spread data.
+    """
+    sphere = geometry == "sphere" if isinstance(geometry, str) else isinstance(geometry, Sphere)
+    learned = geometry == "learned" if isinstance(geometry, str) else hasattr(geometry, "metric")
+    if sphere:
+        X = Sphere().check_points(X, "X") if X.shape[1] == 3 else X
     n_points, n_features = X.shape
-    dim = geometry.dim
+    dim = 2 if sphere else (n_features if learned else getattr(geometry, "dim", n_features))
     unbounded = ("the likelihood grows without bound as the covariance shrinks onto them, so no "
                  "maximum-likelihood LAND exists")
     if n_points == 1:
@@ -122,12 +130,12 @@ def _check_not_degenerate(X, geometry):
                          f"in general position (d = {dim}): {unbounded}")
     if np.all(X == X[0]):
         raise ValueError(f"X: all {n_points} points are identical: {unbounded}")
-    if isinstance(geometry, Sphere):
+    if sphere and n_features == 3:
         moments = np.linalg.eigvalsh(X.T @ X)     # all three, even for n < 3
         if n_points < 3 or moments[0] <= 1e-12 * moments[-1]:
             raise ValueError(f"X: the {n_points} points lie on one great circle (a LAND on the "
                              f"sphere needs points off it, hence at least 3): {unbounded}")
-    elif hasattr(geometry, "metric"):
+    elif learned:
         constant = np.flatnonzero(np.ptp(X, axis=0) == 0)
         if constant.size:
             raise ValueError(f"X: feature(s) {constant.tolist()} are constant: {unbounded}; drop "
@@ -437,10 +445,10 @@ class LAND(DensityMixin, BaseEstimator):
         n_mc = _n_mc_samples(self)
         reg_covar = check_nonnegative(self.reg_covar, "reg_covar")
         rng = _rng(self.random_state)
+        _check_not_degenerate(X, self.geometry)
         geometry, width, rho = _make_geometry(self.geometry, X, self.kernel_width, self.rho)
         _check_measure(self.measure, geometry)
         X = geometry.check_points(X, "X")
-        _check_not_degenerate(X, geometry)
         fit = fit_land(geometry, X, rng=rng, n_iter=max_iter, n_samples=n_mc,
                        algorithm=self.algorithm, progress=False)
         _warn_not_converged("LAND fit", fit.converged, fit.stop_reason, fit.n_iter, max_iter)
@@ -879,10 +887,10 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         n_mc = _n_mc_samples(self)
         reg_covar = check_nonnegative(self.reg_covar, "reg_covar")
         rng = _rng(self.random_state)
+        _check_not_degenerate(X, self.geometry)
         geometry, width, rho = _make_geometry(self.geometry, X, self.kernel_width, self.rho)
         _check_measure(self.measure, geometry)
         X = geometry.check_points(X, "X")
-        _check_not_degenerate(X, geometry)
         with threadpool_limits(1):
             mixture = fit_land_mixture(geometry, X, n_components, rng=rng, n_iter=max_iter,
                                        n_samples=n_mc, tol=tol, init=self.init,
