@@ -16,7 +16,8 @@ The core imports nothing from the two layers above it.
 """
 
 from land.data import SphereSample, sample_sphere_data, sample_sphere_land
-from land.geometry.base import Geometry, GeodesicResult, GeodesicSolverError, check_geometry
+from land.geometry.base import (DegenerateLikelihoodWarning, Geometry, GeodesicResult,
+                                GeodesicSolverError, GeodesicSolverWarning, check_geometry)
 from land.geometry.learned import LearnedManifold
 from land.geometry.metric import GlobalDiagonalMetric, LocalDiagonalMetric, kernel_width_rule
 from land.model import (
@@ -35,7 +36,7 @@ from land.model import (
 )
 from land.geometry.sphere import Sphere
 from land.model.estimators import LAND, LANDMixture
-from land.model.mixture import LandMixture, MixtureHistory, fit_land_mixture
+from land.model.mixture import LandMixtureFit, MixtureHistory, fit_land_mixture
 
 __all__ = [
     "LAND",
@@ -46,6 +47,8 @@ __all__ = [
     "GeodesicResult",
     "check_geometry",
     "GeodesicSolverError",
+    "GeodesicSolverWarning",
+    "DegenerateLikelihoodWarning",
     "GlobalDiagonalMetric",
     "LandEvaluation",
     "LandFit",
@@ -64,9 +67,18 @@ __all__ = [
     "qmc_normals",
     "sample_sphere_data",
     "sample_sphere_land",
-    "LandMixture",
+    "LandMixtureFit",
     "MixtureHistory",
     "fit_land_mixture",
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # LandMixture (the result of fit_land_mixture before 0.2): see land.model.mixture.
+    if name == "LandMixture":
+        from land.model import mixture
+
+        return mixture.__getattr__(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

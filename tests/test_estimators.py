@@ -30,9 +30,14 @@ def _expected_failed(estimator):
     return EXPECTED_FAILED
 
 
+# Two iterations do not converge, and on some of the checks' data sets (iris) many
+# Logs fail: the estimators say so with a ConvergenceWarning and a GeodesicSolverWarning,
+# which is right but beside the point of checks of the interface.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore::land.GeodesicSolverWarning")
 @parametrize_with_checks(
-    [land.LAND(n_samples=32, max_iter=2, random_state=0),
-     land.LANDMixture(2, n_samples=32, max_iter=2, random_state=0)],
+    [land.LAND(n_mc_samples=32, max_iter=2, random_state=0),
+     land.LANDMixture(2, n_mc_samples=32, max_iter=2, random_state=0)],
     expected_failed_checks=_expected_failed)
 def test_sklearn_estimator_checks(estimator, check):
     with np.errstate(all="ignore"):
@@ -48,7 +53,7 @@ def sphere_data():
 
 def test_land_recovers_a_known_sphere_land(sphere_data):
     cov, X = sphere_data
-    model = land.LAND("sphere", n_samples=2048, random_state=0).fit(X)
+    model = land.LAND("sphere", n_mc_samples=2048, random_state=0).fit(X)
     assert model.converged_ and model.n_iter_ == len(model.history_.objective) - 1
     assert land.Sphere().dist(model.mean_, [0.0, 0.0, 1.0]) < 0.06
     # The frame is arbitrary: compare eigenvalues (400 points: about 7 % standard error).
@@ -59,7 +64,7 @@ def test_land_recovers_a_known_sphere_land(sphere_data):
 
 def test_land_sample_matches_the_model(sphere_data):
     cov, X = sphere_data
-    model = land.LAND("sphere", n_samples=2048, random_state=0).fit(X)
+    model = land.LAND("sphere", n_mc_samples=2048, random_state=0).fit(X)
     draws = model.sample(4000, random_state=np.random.default_rng(5))
     sphere = land.Sphere()
     coords = sphere.coordinates(model.mean_, model.frame_, sphere.log(model.mean_, draws))
@@ -73,15 +78,17 @@ def test_learned_land_auto_width_and_clone():
     rng = np.random.default_rng(0)
     angle = rng.uniform(0.2, np.pi - 0.2, 150)
     X = np.c_[np.cos(angle), np.sin(angle)] + 0.05 * rng.standard_normal((150, 2))
-    model = land.LAND(n_samples=128, max_iter=4, random_state=0).fit(X)
+    model = land.LAND(n_mc_samples=128, random_state=0).fit(X)
+    assert model.converged_
     assert model.kernel_width_ == pytest.approx(land.kernel_width_rule(X, 20))
     assert isinstance(model.geometry_, land.LearnedManifold)
     # Refitting a clone with the same seed gives the same model, bit for bit.
     again = clone(model).fit(X)
     np.testing.assert_array_equal(again.mean_, model.mean_)
     np.testing.assert_array_equal(again.covariance_, model.covariance_)
-    # The arc's mean lies on the data, not in the hollow of the arc.
-    assert np.min(np.linalg.norm(X - model.mean_, axis=1)) < 0.1
+    # The arc (radius 1) pulls the LAND's mean out of the hollow where the Euclidean mean
+    # sits (radius 0.69); the converged fit ends at radius 0.83.
+    assert np.linalg.norm(model.mean_) > np.linalg.norm(X.mean(axis=0)) + 0.1
 
 
 def test_mixture_separates_two_sphere_clusters():
@@ -90,14 +97,18 @@ def test_mixture_separates_two_sphere_clusters():
     means = np.array([[np.sin(0.8), 0.0, np.cos(0.8)], [-np.sin(0.8), 0.0, np.cos(0.8)]])
     X = np.vstack([land.sample_sphere_land(100, mean, cov, rng).points for mean in means])
     truth = np.repeat([0, 1], 100)
-    model = land.LANDMixture(2, geometry="sphere", n_samples=512, random_state=0).fit(X)
+    # tol = 1e-2: EM's log-likelihood (about -100 here) moves by its Monte Carlo noise,
+    # about 0.5, from one iteration to the next, so the default 1e-3 cannot be met.
+    model = land.LANDMixture(2, geometry="sphere", n_mc_samples=512, tol=1e-2,
+                             random_state=0).fit(X)
     assert adjusted_rand_score(truth, model.predict(X)) > 0.95
     np.testing.assert_array_equal(model.predict(X), model.labels_)
     proba = model.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_allclose(model.weights_, [0.5, 0.5], atol=0.05)
     # BIC prefers the true number of components to one.
-    one = land.LANDMixture(1, geometry="sphere", n_samples=512, random_state=0).fit(X)
+    one = land.LANDMixture(1, geometry="sphere", n_mc_samples=512, tol=1e-2,
+                           random_state=0).fit(X)
     assert model.bic(X) < one.bic(X)
 
 
@@ -108,7 +119,9 @@ def test_mixture_separates_two_sphere_clusters():
     ("kernel_width", "wide", ValueError),
     ("kernel_width", -1.0, ValueError),
     ("rho", 0.0, ValueError),
-    ("n_samples", 0, ValueError),
+    ("n_mc_samples", 0, ValueError),
+    ("reg_covar", -1.0, ValueError),
+    ("rho", "big", ValueError),
     ("max_iter", 2.5, TypeError),
     ("random_state", "seed", TypeError),
     ("measure", "counting", ValueError),
@@ -122,13 +135,16 @@ def test_bad_parameters_are_named(estimator, param, value, error):
 def test_lebesgue_measure_adds_the_volume_element():
     rng = np.random.default_rng(0)
     X = land.data.datasets.noisy_arc(120, rng, noise=0.05)
-    volume = land.LAND(n_samples=128, max_iter=3, random_state=0).fit(X)
-    lebesgue = land.LAND(n_samples=128, max_iter=3, measure="lebesgue", random_state=0).fit(X)
+    volume = land.LAND(n_mc_samples=128, measure="volume", random_state=0).fit(X)
+    lebesgue = land.LAND(n_mc_samples=128, random_state=0).fit(X)     # the default
     log_det = np.sum(np.log(volume.geometry_.metric.metric_diagonal(X[:5])), axis=1)
     np.testing.assert_allclose(lebesgue.score_samples(X[:5]),
                                volume.score_samples(X[:5]) + 0.5 * log_det, rtol=1e-12)
-    with pytest.raises(ValueError, match="measure"):
-        land.LAND("sphere", measure="lebesgue").fit(land.Sphere().random_point(rng, 10))
+    # On the sphere the volume measure is the area measure: both give the same scores.
+    Y = land.sample_sphere_land(100, [0.0, 0.0, 1.0], np.diag([0.1, 0.05]), rng).points
+    area = land.LAND("sphere", n_mc_samples=256, random_state=0).fit(Y)
+    on_volume = land.LAND("sphere", n_mc_samples=256, measure="volume", random_state=0).fit(Y)
+    np.testing.assert_array_equal(area.score_samples(Y), on_volume.score_samples(Y))
 
 
 def test_sphere_geometry_needs_three_features():

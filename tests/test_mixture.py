@@ -8,7 +8,7 @@ from scipy.stats import multivariate_normal
 from sklearn.metrics import adjusted_rand_score
 
 import land
-from land.model.mixture import LandMixture, _e_step, held_out_log_likelihood, lebesgue_log_density, mixture_log_density
+from land.model.mixture import LandMixtureFit, _e_step, held_out_log_likelihood, lebesgue_log_density, mixture_log_density
 from land.experiments.mixtures import SPHERE_COVS, SPHERE_MEANS, sphere_experiment
 
 CSV = Path(__file__).resolve().parents[1] / "book" / "data" / "mixtures.csv"
@@ -130,7 +130,7 @@ def test_lebesgue_density_of_a_flat_metric_is_the_gaussian():
     cov = np.array([[1.0, 0.3], [0.3, 0.5]])
     frame = manifold.frame(np.zeros(2))
     log_c = np.log(2 * np.pi) + 0.5 * np.linalg.slogdet(cov)[1]
-    mixture = LandMixture(np.array([1.0]), np.zeros((1, 2)), cov[None], frame[None],
+    mixture = LandMixtureFit(np.array([1.0]), np.zeros((1, 2)), cov[None], frame[None],
                           np.array([log_c]), np.ones((1, 1)), None, True, 0)
     points = np.array([[0.3, -0.2], [-0.5, 1.0], [0.1, 0.4]])
     log_leb = lebesgue_log_density(manifold, points, mixture_log_density(manifold, mixture, points))

@@ -37,6 +37,7 @@ CHANGES = {
     "09_study": ("seed = 0", "seed = 3"),
     "10_beyond_sphere": ("width_factor = 1.0", "width_factor = 1.6"),
     "11_mixtures": ("n_samples = 500", "n_samples = 200"),
+    "getting_started": ("n_points = 300", "n_points = 200"),
 }
 
 

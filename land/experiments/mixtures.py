@@ -15,7 +15,7 @@ import numpy as np
 from land._validation import check_generator, check_positive, check_positive_int
 from land.geometry.sphere import Sphere
 from land.model.likelihood import normalising_constant
-from land.model.mixture import LandMixture, fit_land_mixture, held_out_log_likelihood
+from land.model.mixture import LandMixtureFit, fit_land_mixture, held_out_log_likelihood
 
 __all__ = ["MixtureExperiment", "moons_experiment", "sphere_experiment", "SPHERE_MEANS",
            "SPHERE_COVS", "read_study", "study_table"]
@@ -31,7 +31,7 @@ class MixtureExperiment:
     train, test : ndarray, shape=[n, D]
     train_labels, test_labels : ndarray of int
         True component of each point.
-    land : LandMixture
+    land : LandMixtureFit
     land_test_labels, gmm_test_labels, gmm_train_labels : ndarray of int
     land_ari, gmm_ari : float
         Adjusted Rand index of the predicted test labels.
@@ -48,7 +48,7 @@ class MixtureExperiment:
     test: np.ndarray
     train_labels: np.ndarray
     test_labels: np.ndarray
-    land: LandMixture
+    land: LandMixtureFit
     land_test_labels: np.ndarray
     gmm_train_labels: np.ndarray
     gmm_test_labels: np.ndarray
@@ -169,7 +169,7 @@ def sphere_experiment(rng: np.random.Generator, *, n_train: int = 200, n_test: i
     frames = np.array([sphere.frame(m) for m in SPHERE_MEANS])
     true_log_c = np.array([normalising_constant(sphere, m, s, true_samples, rng).log_value
                            for m, s in zip(SPHERE_MEANS, SPHERE_COVS)])
-    truth = LandMixture(np.array([0.5, 0.5]), SPHERE_MEANS, SPHERE_COVS, frames, true_log_c,
+    truth = LandMixtureFit(np.array([0.5, 0.5]), SPHERE_MEANS, SPHERE_COVS, frames, true_log_c,
                         np.full((1, 2), 0.5), None, True, 0)
     true_ll = held_out_log_likelihood(sphere, truth, test)
     gmm, gmm_seconds = _gmm(train, test, 2, rng)

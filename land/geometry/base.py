@@ -13,7 +13,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Geometry", "GeodesicResult", "GeodesicSolverError", "check_geometry"]
+__all__ = ["Geometry", "GeodesicResult", "GeodesicSolverError", "GeodesicSolverWarning",
+           "DegenerateLikelihoodWarning", "check_geometry"]
 
 
 @runtime_checkable
@@ -154,6 +155,44 @@ class GeodesicSolverError(RuntimeError):
     def __init__(self, message: str, result: "GeodesicResult | None" = None):
         super().__init__(message)
         self.result = result
+
+
+class GeodesicSolverWarning(RuntimeWarning):
+    """Warned when some geodesic solves failed and the caller carried on without them.
+
+    The estimators warn with it, counting the points, when a fit leaves out
+    data whose Logs failed or when scoring falls back to the documented
+    per-point answer for points whose Log failed (see
+    :meth:`land.LAND.score_samples`).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import land
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("score_samples: 2 of 10 Logs failed", land.GeodesicSolverWarning)
+    >>> caught[0].category.__name__
+    'GeodesicSolverWarning'
+    """
+
+
+class DegenerateLikelihoodWarning(UserWarning):
+    """Warned when a fit's likelihood is unbounded and a covariance floor was needed.
+
+    The LAND likelihood grows without bound when a covariance eigenvalue goes
+    to zero: a component that collapses onto fewer than ``d + 1`` points, or
+    data with no spread along some direction. The estimators hold every
+    covariance eigenvalue at or above their floor ``reg_covar`` (relative to
+    the data's spread) and warn with this when the floor was reached, since
+    the fitted model then depends on the floor rather than on the data.
+
+    Examples
+    --------
+    >>> import land
+    >>> issubclass(land.DegenerateLikelihoodWarning, UserWarning)
+    True
+    """
 
 
 @dataclass(frozen=True)

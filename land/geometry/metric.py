@@ -439,8 +439,9 @@ def kernel_width_rule(train, n_neighbours: int = 20) -> float:
     TypeError
         If ``train`` is not numeric or ``n_neighbours`` is not an integer.
     ValueError
-        If ``train`` is not a finite (N, D) array with N > ``n_neighbours``, or
-        ``n_neighbours`` < 1.
+        If ``train`` is not a finite (N, D) array with N > ``n_neighbours``,
+        ``n_neighbours`` < 1, or the rule gives 0 (most points repeated more
+        than ``n_neighbours`` times).
 
     Examples
     --------
@@ -458,4 +459,9 @@ def kernel_width_rule(train, n_neighbours: int = 20) -> float:
         raise ValueError(f"train: expected shape (N, D) with N > n_neighbours = {n_neighbours}, "
                          f"got {train.shape}")
     dist, _ = cKDTree(train).query(train, [n_neighbours + 1])  # the first hit is the point itself
-    return float(np.median(dist))
+    width = float(np.median(dist))
+    if not width > 0:
+        raise ValueError(f"train: most points have {n_neighbours} or more exact duplicates, so the "
+                         f"median distance to the {n_neighbours}-th neighbour is 0 and gives no "
+                         "kernel width; remove the duplicates or give the kernel width explicitly")
+    return width

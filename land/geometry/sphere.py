@@ -28,6 +28,18 @@ def _sinc(theta: np.ndarray) -> np.ndarray:
     return np.sinc(theta / np.pi)
 
 
+def _norm(vecs: np.ndarray) -> np.ndarray:
+    """Euclidean norm over the last axis without overflow (|v| up to the largest float).
+
+    ``np.linalg.norm`` squares the entries, so a vector of norm 1e200 gets
+    norm inf and Exp then returns NaN; scaling by the largest entry first
+    keeps every finite vector's norm finite.
+    """
+    scale = np.max(np.abs(vecs), axis=-1, keepdims=True)
+    safe = np.where(scale > 0, scale, 1.0)
+    return np.linalg.norm(vecs / safe, axis=-1) * scale[..., 0]
+
+
 class Sphere:
     """The unit sphere S^2 embedded in R^3, with closed-form Exp, Log and transport.
 
@@ -152,7 +164,7 @@ class Sphere:
         """
         vecs = check_points(tangent_vecs, name, 3)
         normal = np.sum(vecs * base_point, axis=-1)  # row by row: batching cannot change a bit
-        scale = np.maximum(1.0, np.linalg.norm(vecs, axis=-1))
+        scale = np.maximum(1.0, _norm(vecs))
         if np.any(np.abs(normal) > _ON_SPHERE_ATOL * scale):
             raise ValueError(f"{name}: expected vectors tangent at base_point (orthogonal to it)")
         return vecs - normal[..., None] * base_point
@@ -187,9 +199,9 @@ class Sphere:
         array([[ 0.,  0., -1.],
                [ 0.,  0.,  1.]])
         """
-        base_point = self.check_points(base_point, "base_point")
+        base_point = self._check_base(base_point)
         vecs = self.check_tangent(base_point, tangent_vecs)
-        theta = np.linalg.norm(vecs, axis=-1)[..., None]
+        theta = _norm(vecs)[..., None]   # finite for every finite vector (see _norm)
         points = np.cos(theta) * base_point + _sinc(theta) * vecs
         return points / np.linalg.norm(points, axis=-1, keepdims=True)
 
@@ -228,7 +240,7 @@ class Sphere:
         >>> bool(np.allclose(sphere.exp(north, sphere.log(north, point)), point))
         True
         """
-        base_point = self.check_points(base_point, "base_point")
+        base_point = self._check_base(base_point)
         vecs, theta = self._log_and_angle(base_point, self.check_points(points, "points"))
         if np.any(theta > np.pi - _ANTIPODAL_ATOL):
             raise ValueError(
@@ -489,10 +501,12 @@ class Sphere:
         array([[ 0.,  0., -1.],
                [ 0.,  1.,  0.]])
         """
-        base_point = self.check_points(base_point, "base_point")
+        base_point = self._check_base(base_point)
         tangent_vec = self.check_tangent(base_point, tangent_vec, "tangent_vec")
+        if tangent_vec.ndim != 1:
+            raise ValueError(f"tangent_vec: expected one vector of shape (3,), got {tangent_vec.shape}")
         vectors = self.check_tangent(base_point, vectors, "vectors")
-        theta = np.linalg.norm(tangent_vec)
+        theta = float(_norm(tangent_vec))
         if theta == 0.0:
             return vectors.copy()
         direction = tangent_vec / theta

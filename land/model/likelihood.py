@@ -444,8 +444,8 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
     derivative of the Monte Carlo ``log C`` itself, so ``grad_mean`` is then
     the gradient of the very objective that is returned.
 
-    The arrays are taken as they are (this is the inner loop of the fits);
-    only ``weights`` is checked.
+    The arrays are checked for shape and finiteness only (this is the inner
+    loop of the fits).
 
     Parameters
     ----------
@@ -488,9 +488,14 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
 
     Raises
     ------
+    TypeError
+        If an array argument is not numeric.
     ValueError
-        If ``weights`` does not have shape ``(N,)``, or has a negative or
-        non-finite entry or a sum that is not positive.
+        If ``factor`` is not a finite, invertible ``(d, d)`` matrix,
+        ``data_coords`` or ``sample_coords`` not a finite ``(n, d)`` array,
+        ``sample_volume`` not ``S`` finite values >= 0, or ``weights`` does
+        not have shape ``(N,)``, or has a negative or non-finite entry or a
+        sum that is not positive.
     GeodesicSolverError
         If no draw has a positive volume density ``sample_volume``.
 
@@ -514,10 +519,25 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
     ...                 land.objective_and_gradients(*args, weights=np.ones(100)).objective))
     True
     """
-    factor = np.asarray(factor, dtype=float)
-    data_coords = np.asarray(data_coords, dtype=float)
-    sample_coords = np.asarray(sample_coords, dtype=float)
-    sample_volume = np.asarray(sample_volume, dtype=float)
+    dim = check_geometry(manifold).dim
+    # A degenerate factor raises LinAlgError: a ValueError, which the fits' divergence checks catch.
+    if isinstance(factor, np.ndarray) and factor.dtype.kind == "f" and not np.all(np.isfinite(factor)):
+        raise np.linalg.LinAlgError("factor: expected finite values, found NaN or inf")
+    factor = as_float_array(factor, "factor")
+    if factor.shape != (dim, dim):
+        raise ValueError(f"factor: expected shape ({dim}, {dim}), got {factor.shape}")
+    if not np.linalg.cond(factor) < 1.0 / np.finfo(float).eps:
+        raise np.linalg.LinAlgError("factor: expected an invertible matrix (it is singular to "
+                                    "working precision)")
+    data_coords = as_float_array(data_coords, "data_coords")
+    sample_coords = as_float_array(sample_coords, "sample_coords")
+    for name, coords in (("data_coords", data_coords), ("sample_coords", sample_coords)):
+        if coords.ndim != 2 or coords.shape[1] != dim or coords.shape[0] == 0:
+            raise ValueError(f"{name}: expected shape (n, {dim}) with n >= 1, got {coords.shape}")
+    sample_volume = as_float_array(sample_volume, "sample_volume")
+    if sample_volume.shape != (sample_coords.shape[0],) or np.any(sample_volume < 0):
+        raise ValueError(f"sample_volume: expected {sample_coords.shape[0]} values >= 0, got "
+                         f"shape {sample_volume.shape}")
     data_weights = None
     if weights is not None:
         weights = np.asarray(weights, dtype=float)
@@ -526,7 +546,6 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
         if not np.all(np.isfinite(weights)) or np.any(weights < 0) or not weights.sum() > 0:
             raise ValueError("weights: expected finite non-negative values with a positive sum")
         data_weights = weights / weights.sum()
-    dim = factor.shape[0]
     precision = factor.T @ factor
     total_volume = sample_volume.sum()
     if not total_volume > 0:

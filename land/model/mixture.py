@@ -28,6 +28,7 @@ The chapter experiments built on this module are in
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,13 +44,24 @@ from land.geometry.sphere import Sphere
 
 __all__ = [
     "MixtureHistory",
-    "LandMixture",
+    "LandMixtureFit",
     "fit_land_mixture",
     "mixture_log_density",
     "held_out_log_likelihood",
     "lebesgue_mass",
     "lebesgue_log_density",
 ]
+
+
+def __getattr__(name):
+    # The result was called LandMixture until 0.1, one letter case away from the
+    # LANDMixture estimator; the old name works, with a FutureWarning, until 0.3.
+    if name == "LandMixture":
+        warnings.warn("land.LandMixture was renamed land.LandMixtureFit (the result of "
+                      "fit_land_mixture, not the LANDMixture estimator); the old name will be "
+                      "removed in 0.3", FutureWarning, stacklevel=2)
+        return LandMixtureFit
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------ results
@@ -77,7 +89,7 @@ class MixtureHistory:
 
     Examples
     --------
-    Every :class:`LandMixture` carries one in ``history``:
+    Every :class:`LandMixtureFit` carries one in ``history``:
 
     >>> import numpy as np
     >>> import land
@@ -101,8 +113,12 @@ class MixtureHistory:
 
 
 @dataclass(frozen=True)
-class LandMixture:
-    """Result of :func:`fit_land_mixture`.
+class LandMixtureFit:
+    """Result of :func:`fit_land_mixture` (the functional interface; the
+    scikit-learn style estimator is :class:`~land.LANDMixture`).
+
+    Called ``LandMixture`` before 0.2; that name still works, with a
+    ``FutureWarning``.
 
     Attributes
     ----------
@@ -122,7 +138,12 @@ class LandMixture:
     n_iter : int
         EM iterations run.
     settings : dict
-        The arguments of :func:`fit_land_mixture` the fit ran with.
+        The arguments of :func:`fit_land_mixture` the fit ran with, and
+        ``cov_floor``, the smallest covariance eigenvalue it allowed.
+    floored : ndarray of bool, shape=[K]
+        Components whose covariance ended with an eigenvalue held at
+        ``cov_floor``: without the floor their likelihood would have grown
+        without bound (a component collapsing onto a point or a line).
 
     Examples
     --------
@@ -153,6 +174,7 @@ class LandMixture:
     converged: bool
     n_iter: int
     settings: dict = field(default_factory=dict)
+    floored: np.ndarray | None = None
 
     @property
     def n_components(self) -> int:
@@ -310,13 +332,32 @@ def _initial_labels(manifold, data, n_components, init, rng):
     return labels
 
 
+def _floor_cov(cov, floor):
+    """``cov`` with its eigenvalues raised to at least ``floor``, and whether any was."""
+    values, vectors = np.linalg.eigh(0.5 * (cov + cov.T))
+    if values.min() >= floor:
+        return cov, False
+    clipped = (vectors * np.maximum(values, floor)) @ vectors.T
+    return 0.5 * (clipped + clipped.T), True
+
+
 class _Component:
     """Mutable state of one component during EM."""
 
-    def __init__(self, mean, frame, cov):
+    def __init__(self, mean, frame, cov, floor=0.0):
+        self.floor = floor
+        cov, self.floored = _floor_cov(cov, floor) if floor > 0 else (cov, False)
         self.mean, self.frame, self.factor = mean, frame, precision_factor(cov)
         self.logs = None
         self.constant = None
+
+    def set_factor(self, factor):
+        """Take a precision-factor step's result, holding the covariance above the floor."""
+        self.factor, self.floored = factor, False
+        if self.floor > 0:
+            cov, self.floored = _floor_cov(_cov_from_factor(factor), self.floor)
+            if self.floored:
+                self.factor = precision_factor(cov)
 
     @property
     def cov(self):
@@ -353,7 +394,8 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
                      n_iter: int = 30, n_inner: int = 1, step_mean: float = 0.5,
                      step_cov: float = 0.5, n_samples: int = 500, init="kmeans",
                      tol: float = 1e-3, patience: int = 2,
-                     cov_jitter: float = 1e-3, progress: bool | None = None) -> LandMixture:
+                     cov_jitter: float = 1e-3, reg_covar: float = 0.0,
+                     progress: bool | None = None) -> LandMixtureFit:
     """Fit a mixture of LANDs by EM (Arvanitidis et al. 2016, section on mixtures).
 
     Initialisation: k-means on the ambient coordinates (scikit-learn, its
@@ -398,6 +440,14 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
         Consecutive small changes needed to stop.
     cov_jitter : float
         Relative ridge added to the initial covariances (>= 0).
+    reg_covar : float
+        Covariance floor, relative to the data's spread (>= 0; default 0, no
+        floor): no covariance eigenvalue of a component goes below
+        ``cov_floor = reg_covar * s``, with ``s`` the mean over the initial
+        clusters (weighted by size) of ``trace(scatter of Log coordinates) / d``.
+        Being relative, it scales with the data. The LAND likelihood is
+        unbounded when a component collapses onto fewer than ``d + 1`` points;
+        the floor keeps it bounded, and ``floored`` says which components it held.
     progress : bool, optional
         Draw a progress bar over the EM iterations. Default: as in
         :func:`~land.fit_land` (interactive sessions only, never when
@@ -405,7 +455,7 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
 
     Returns
     -------
-    LandMixture
+    LandMixtureFit
         Weights, means, covariances, frames and constants of the components,
         the responsibilities of ``data`` and the history.
 
@@ -462,13 +512,14 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     progress = show_progress(progress)
     patience = check_positive_int(patience, "patience")
     cov_jitter = check_nonnegative(cov_jitter, "cov_jitter")
+    reg_covar = check_nonnegative(reg_covar, "reg_covar")
 
     labels = _initial_labels(manifold, data, n_components, init, rng)
     resp = np.eye(n_components)[labels]
     if np.any(resp.sum(axis=0) == 0):
         raise ValueError("init: every component needs at least one point")
 
-    components = []
+    starts = []
     for k in range(n_components):
         members = labels == k
         mean = _snap(manifold, data[members].mean(axis=0), data, members)
@@ -479,9 +530,14 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
             raise GeodesicSolverError(f"fit_land_mixture: no Log from component {k}'s start "
                                       "to its own cluster converged")
         coords = manifold.coordinates(mean, frame, logs.value[ok])
-        cov = coords.T @ coords / ok.sum()
+        starts.append((mean, frame, logs, coords.T @ coords / ok.sum(), ok.sum()))
+    sizes = np.array([start[4] for start in starts], dtype=float)
+    spread = sum(size * np.trace(start[3]) for size, start in zip(sizes, starts)) / sizes.sum()
+    cov_floor = reg_covar * spread / manifold.dim
+    components = []
+    for mean, frame, logs, cov, _ in starts:
         ridge = cov_jitter * np.trace(cov) / manifold.dim + 1e-12
-        component = _Component(mean, frame, cov + ridge * np.eye(manifold.dim))
+        component = _Component(mean, frame, cov + ridge * np.eye(manifold.dim), cov_floor)
         component.logs = logs
         component.refresh(manifold, data, n_samples, rng, logs=False)
         components.append(component)
@@ -519,7 +575,7 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
                     grads = comp.gradients(manifold, data, resp[:, k])
                     if grads is None:
                         break
-                    comp.factor = comp.factor - step_cov * grads.grad_factor
+                    comp.set_factor(comp.factor - step_cov * grads.grad_factor)
                     comp.refresh(manifold, data, n_samples, rng, logs=False)
             resp = e_step(weights)
             n_run += 1
@@ -533,16 +589,17 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     history = MixtureHistory(**{key: np.asarray(value) for key, value in records.items()})
     settings = dict(n_components=n_components, n_iter=n_iter, n_inner=n_inner,
                     step_mean=step_mean, step_cov=step_cov, n_samples=n_samples,
-                    init=init if isinstance(init, str) else "labels", tol=tol, patience=patience)
-    return LandMixture(weights, np.array([c.mean for c in components]),
+                    init=init if isinstance(init, str) else "labels", tol=tol, patience=patience,
+                    reg_covar=reg_covar, cov_floor=float(cov_floor))
+    return LandMixtureFit(weights, np.array([c.mean for c in components]),
                        np.array([c.cov for c in components]),
                        np.array([c.frame for c in components]),
                        np.array([c.constant.log_value for c in components]), resp, history,
-                       converged, n_run, settings)
+                       converged, n_run, settings, np.array([c.floored for c in components]))
 
 
 # ------------------------------------------------------------- densities
-def mixture_log_density(manifold, mixture: LandMixture, points) -> np.ndarray:
+def mixture_log_density(manifold, mixture: LandMixtureFit, points) -> np.ndarray:
     """``log sum_k pi_k p_k(x)`` for new points, shape (n,).
 
     With respect to the manifold's volume measure (area on the sphere,
@@ -554,7 +611,7 @@ def mixture_log_density(manifold, mixture: LandMixture, points) -> np.ndarray:
     ----------
     manifold : Sphere or LearnedManifold
         The manifold the mixture was fitted on.
-    mixture : LandMixture
+    mixture : LandMixtureFit
     points : array-like, shape=[n, ambient_dim]
         Points of ``manifold``.
 
@@ -566,7 +623,7 @@ def mixture_log_density(manifold, mixture: LandMixture, points) -> np.ndarray:
     Raises
     ------
     TypeError
-        If ``mixture`` is not a :class:`LandMixture`, ``manifold`` not a
+        If ``mixture`` is not a :class:`LandMixtureFit`, ``manifold`` not a
         geometry or ``points`` not numeric.
     ValueError
         If ``points`` is not an ``(n, ambient_dim)`` array of points of
@@ -590,8 +647,8 @@ def mixture_log_density(manifold, mixture: LandMixture, points) -> np.ndarray:
     ...                                     mix.log_constants[0], frame=mix.frames[0])))
     True
     """
-    if not isinstance(mixture, LandMixture):
-        raise TypeError(f"mixture: expected a LandMixture, got {type(mixture).__name__}")
+    if not isinstance(mixture, LandMixtureFit):
+        raise TypeError(f"mixture: expected a LandMixtureFit, got {type(mixture).__name__}")
     return logsumexp(mixture.component_log_densities(manifold, points), axis=1)
 
 
@@ -646,7 +703,7 @@ def lebesgue_log_density(manifold, points, log_density) -> np.ndarray:
     return log_density + 0.5 * np.sum(np.log(manifold.metric.metric_diagonal(points)), axis=1)
 
 
-def lebesgue_mass(manifold, mixture: LandMixture, lower, upper, n_grid: int = 40):
+def lebesgue_mass(manifold, mixture: LandMixtureFit, lower, upper, n_grid: int = 40):
     """Midpoint-rule integral of the mixture's Lebesgue density over a box in R^2.
 
     A check of the normalisation behind :func:`lebesgue_log_density` (the
@@ -657,7 +714,7 @@ def lebesgue_mass(manifold, mixture: LandMixture, lower, upper, n_grid: int = 40
     ----------
     manifold : LearnedManifold
         On R^2.
-    mixture : LandMixture
+    mixture : LandMixtureFit
     lower, upper : array-like, shape=[2]
         Corners of the box.
     n_grid : int
@@ -673,7 +730,7 @@ def lebesgue_mass(manifold, mixture: LandMixture, lower, upper, n_grid: int = 40
     ------
     TypeError
         If ``lower`` or ``upper`` is not numeric, ``n_grid`` not an integer,
-        ``mixture`` not a :class:`LandMixture`, or ``manifold`` not a geometry
+        ``mixture`` not a :class:`LandMixtureFit`, or ``manifold`` not a geometry
         (or a two-dimensional one without a learned metric).
     ValueError
         If ``lower`` and ``upper`` are not two 2-vectors with ``upper >
@@ -709,7 +766,7 @@ def lebesgue_mass(manifold, mixture: LandMixture, lower, upper, n_grid: int = 40
     return float(np.exp(log_p).sum() * np.prod(step)), int(np.sum(~np.isfinite(log_p)))
 
 
-def held_out_log_likelihood(manifold, mixture: LandMixture, points, *,
+def held_out_log_likelihood(manifold, mixture: LandMixtureFit, points, *,
                             measure: str = "volume") -> float:
     """Mean log density per point of new ``points``.
 
@@ -722,7 +779,7 @@ def held_out_log_likelihood(manifold, mixture: LandMixture, points, *,
     ----------
     manifold : Sphere or LearnedManifold
         The manifold the mixture was fitted on.
-    mixture : LandMixture
+    mixture : LandMixtureFit
     points : array-like, shape=[n, ambient_dim]
         Held-out points of ``manifold``.
     measure : {"volume", "lebesgue"}
@@ -736,7 +793,7 @@ def held_out_log_likelihood(manifold, mixture: LandMixture, points, *,
     Raises
     ------
     TypeError
-        If ``mixture`` is not a :class:`LandMixture`, ``manifold`` not a
+        If ``mixture`` is not a :class:`LandMixtureFit`, ``manifold`` not a
         geometry (with a learned metric, for ``"lebesgue"``) or ``points``
         not numeric.
     ValueError

@@ -93,7 +93,7 @@ def plot_loglik_history(loglik, mc_noise):
     Parameters
     ----------
     loglik, mc_noise : array-like, shape=[T]
-        ``history.loglik`` and ``history.mc_noise`` of a :class:`~land.LandMixture`.
+        ``history.loglik`` and ``history.mc_noise`` of a :class:`~land.LandMixtureFit`.
 
     Returns
     -------
