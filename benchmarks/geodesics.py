@@ -13,6 +13,10 @@ Exp vectors are tangent to the sphere at the mean with coordinates
 Two baselines, each timed side by side with land in this process, on the
 same vectors and targets, alternating rounds and keeping each one's best:
 
+Log is timed cold (no previous solution) and warm as a fit calls it: after a
+0.02 rad step of the mean, with the previous Logs (shifted by the step) given
+as warm starts.
+
 * "report": the report's approach (benchmarks/report_baseline.py): one
   solve_ivp (RK45, rtol 1e-6) per Exp, one solve_bvp (tol 1e-4, straight
   line) per Log, metric by direct numpy sums, Christoffel symbols.
@@ -37,6 +41,7 @@ import time
 import numpy as np
 
 import land
+import land.numerics
 from land.experiments.reference import scipy_exp, scipy_log
 
 from _common import finish  # benchmarks/_common.py (the script's folder is on sys.path)
@@ -189,10 +194,16 @@ def main(argv=None):
         "report_failed": int(np.sum(~report_ok)),
         "cold_residual": summarise(cold_res), "warm_residual": summarise(warm_res),
         "cold_residual_scipy_reference": summarise(scipy_res),
-        "shots_per_log_cold": cold.info["n_shots"] / len(targets),
-        "starts_chosen_cold": {s: int(np.sum(cold.info["start"] == s)) for s in
-                               ("warm", "graph", "chord", "continuation", "bvp")},
-        "points_with_several_converged_starts": int(np.sum(cold.info["n_converged_starts"] > 1)),
+        "shots_per_log_cold": float(np.mean(cold.info["n_shots"])),
+        "shots_per_log_warm": float(np.mean(warm.info["n_shots"])),
+        "stage_counts_cold": cold.info["stage_counts"],
+        "stage_counts_warm": warm.info["stage_counts"],
+        "solved_by_cold": {s: int(np.sum(cold.info["stage"] == s)) for s in land.numerics.STAGES},
+        "solved_by_warm": {s: int(np.sum(warm.info["stage"] == s)) for s in land.numerics.STAGES},
+        "longer_than_graph_bound_cold": cold.info["n_longer_than_bound"],
+        "longer_than_graph_bound_warm": warm.info["n_longer_than_bound"],
+        "rhs_share_of_unsolved_shots_cold": float(
+            cold.info["n_rhs"][~cold.converged].sum() / max(cold.info["n_rhs"].sum(), 1)),
     }
     log = results["log"]
     print(f"    failed: land cold {cold.n_failed} of {len(targets)}, warm {warm.n_failed}; report "
@@ -201,8 +212,13 @@ def main(argv=None):
           f"{log['cold_residual']['median']:.1e} max {log['cold_residual']['max']:.1e}; warm max "
           f"{log['warm_residual']['max']:.1e}; scipy reference ({first.size}) max "
           f"{log['cold_residual_scipy_reference']['max']:.1e}")
-    print(f"    shooting runs per cold Log {log['shots_per_log_cold']:.2f}; shortest came from "
-          f"{log['starts_chosen_cold']}")
+    print(f"    Newton shots per Log: cold {log['shots_per_log_cold']:.2f}, warm "
+          f"{log['shots_per_log_warm']:.2f}")
+    print(f"    cascade stages, cold (points tried / converged): {log['stage_counts_cold']}")
+    print(f"    cascade stages, warm: {log['stage_counts_warm']}")
+    print(f"    solved by stage: cold {log['solved_by_cold']}; warm {log['solved_by_warm']}")
+    print(f"    converged Logs longer than their graph-path bound: cold "
+          f"{log['longer_than_graph_bound_cold']}, warm {log['longer_than_graph_bound_warm']}")
 
     # ------------------------------------------------------ shifted by +1e3
     shift = 1e3

@@ -96,39 +96,6 @@ def test_a_failed_batch_keeps_its_converged_logs(metric, sphere_data_small):
     np.testing.assert_allclose(manifold.exp(NORTH, partial.value[good]), targets[good], atol=1e-6)
 
 
-def _ring(n_points=400, radius=1.0, width=0.03, seed=0):
-    rng = np.random.default_rng(seed)
-    angle = rng.uniform(0.0, 2.0 * np.pi, n_points)
-    radial = radius + width * rng.standard_normal(n_points)
-    return np.column_stack([radial * np.cos(angle), radial * np.sin(angle)])
-
-
-def test_log_returns_the_shortest_of_the_geodesics_found():
-    """On a ring a point is reached both ways round; the shorter way must win."""
-    ring = land.LearnedManifold(land.LocalDiagonalMetric(_ring(width=0.05), kernel_width=0.25, rho=1e-3))
-    base = np.array([1.0, 0.0])
-    target = np.array([np.cos(2.3), np.sin(2.3)])        # 132 degrees the short way, 228 the long way
-    short = ring.solve_log(base, target)
-    assert short.converged
-    # The long way round exists: follow it clockwise by continuation, warm start to warm start.
-    vel, previous = ring.solve_log(base, np.array([np.cos(-1.0), np.sin(-1.0)])).value, -1.0
-    for angle in (-1.5, -2.0, -2.5, -3.0, -3.5, 2.3 - 2.0 * np.pi):
-        long = ring.solve_log(base, np.array([np.cos(angle), np.sin(angle)]),
-                              initial_velocities=vel * angle / previous, starts=("warm",))
-        assert long.converged, angle
-        vel, previous = long.value, angle
-    long_start = long.value
-    assert long_start[1] < 0                                        # heads clockwise
-    m_base = ring.metric.metric_diagonal(base)
-    length = lambda v: np.sqrt(np.sum(m_base * v**2))          # noqa: E731
-    assert length(long.value) > 1.3 * length(short.value)
-    # Given both starts, the shortest converged geodesic is returned.
-    both = ring.solve_log(base, target, initial_velocities=long_start)
-    assert both.converged and both.info["n_converged_starts"][0] >= 2
-    np.testing.assert_allclose(both.value, short.value, atol=1e-6)
-    assert both.value[1] > 0                                        # heads anticlockwise
-
-
 def test_learned_fit_does_not_depend_on_the_thread_count(sphere_data_small):
     from threadpoolctl import threadpool_limits
 

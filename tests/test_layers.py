@@ -2,7 +2,8 @@
 
 Layers, bottom to top:
 
-0. the core: ``land`` itself, ``land._validation``, ``land.geometry``,
+0. the core: ``land`` itself, ``land._validation``, ``land.numerics`` (below the
+   geometry: it imports only ``land._validation``), ``land.geometry``,
    ``land.model``, ``land.data``;
 1. ``land.experiments`` (the book's experiment and reference code);
 2. ``land.plotting``.
@@ -126,3 +127,11 @@ def test_cycle_detector_finds_a_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]
     assert _layer("land.experiments.study") == 1 and _layer("land.geometry.sphere") == 0
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("land.numerics")))
+def test_numerics_knows_nothing_of_the_geometry_above_it(module):
+    """The solvers sit below the geometry (as in geomstats): they import only land._validation."""
+    above = sorted(t for t in GRAPH[module]
+                   if not (t.startswith("land.numerics") or t == "land._validation"))
+    assert not above, f"{module} imports {above}"

@@ -91,8 +91,8 @@ def test_bad_input(learned):
         land.LearnedManifold(learned.metric, log_tol=0.0)
     with pytest.raises(ValueError, match=r"base_point: expected a single point of shape \(3,\)"):
         learned.exp(np.ones((2, 3)), np.ones((2, 3)))
-    with pytest.raises(ValueError, match="starts: expected a non-empty subset"):
-        learned.solve_log(NORTH, NORTH, starts=("straight",))
+    with pytest.raises(ValueError, match="stages: expected a non-empty sequence"):
+        learned.solve_log(NORTH, NORTH, stages=("straight",))
 
 
 def test_batched_exp_matches_tight_scipy_reference(learned, rng):

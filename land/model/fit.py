@@ -32,6 +32,10 @@ MIN_EFFECTIVE_FRACTION = 0.05
 MAX_VARIANCE_FACTOR = 4.0
 #: The draws may grow to this multiple of the initial count.
 MAX_DRAW_GROWTH = 8
+#: Most length of one mean step, in standard deviations of the current LAND (a trust region).
+MAX_MEAN_STEP = 1.0
+#: A trial step may lose at most this share of the data Logs that converged before it.
+MAX_LOST_SHARE = 0.05
 #: Halvings of a step before the line search gives up on it for this iteration.
 MAX_BACKTRACKS = 6
 #: A step that succeeds grows the next one by this factor, up to the caps below.
@@ -511,15 +515,17 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             direction = -_cov_from_factor(factor) @ evaluation.grad_mean
             base_objective, backtracks, taken_mean = evaluation.objective, 0, 0.0
             moved = None
+            whitened = float(np.sqrt(direction @ factor.T @ factor @ direction))
             for _ in range(MAX_BACKTRACKS):
-                step = rate_mean * (frame @ direction)
+                scale = min(rate_mean, MAX_MEAN_STEP / whitened) if whitened > 0 else rate_mean
+                step = scale * (frame @ direction)
                 trial_mean = manifold.exp(mean, step)
                 trial_frame = manifold.transport_frame(mean, step, frame)
                 trial = evaluate(trial_mean, trial_frame, factor, gradients=False,
                                  initial_logs=evaluation.data_logs - step)
                 if _compare(trial, evaluation, factor, factor) <= 0.0:
                     moved = (trial_mean, trial_frame, trial)
-                    taken_mean = rate_mean * float(np.sqrt(direction @ direction))
+                    taken_mean = scale * whitened
                     rate_mean = min(GROWTH * rate_mean, MAX_RATE_MEAN)
                     break
                 rate_mean *= 0.5
@@ -589,11 +595,17 @@ def _compare(new, old, new_factor, old_factor) -> float:
 
     The data term averages over the converged Logs, so when a trial loses or
     gains a point its raw objective is not comparable; restricted to the
-    common points (and the same fixed draws) it is.
+    common points (and the same fixed draws) it is. A trial that loses more
+    than :data:`MAX_LOST_SHARE` of the points that converged before counts
+    as a rise (inf): otherwise a step into a region where Logs fail would
+    look like progress.
     """
     mask_new, mask_old = new.log_result.converged, old.log_result.converged
     if np.array_equal(mask_new, mask_old):
         return new.objective - old.objective
+    lost = np.count_nonzero(mask_old & ~mask_new)
+    if lost > MAX_LOST_SHARE * np.count_nonzero(mask_old):
+        return np.inf
     both = mask_new & mask_old
 
     def data_term(evaluation, factor, mask):

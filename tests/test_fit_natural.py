@@ -1,0 +1,122 @@
+"""The natural algorithm of fit_land: exact mean gradient, line search, bounded covariance
+steps, and a stopping rule that cannot be fooled by noise estimates or lost draws."""
+
+import numpy as np
+import pytest
+
+import land
+import land.model.fit as fit_module
+from land.experiments.reference import sphere_normalising_constant
+from land.model.likelihood import _evaluate, precision_factor, qmc_normals
+
+NORTH = np.array([0.0, 0.0, 1.0])
+
+
+@pytest.fixture(scope="module")
+def arc():
+    return land.data.datasets.noisy_arc(120, np.random.default_rng(0), noise=0.05)
+
+
+def _fixed_objective(manifold, data, mean, frame, factor, normals):
+    return _evaluate(manifold, data, mean, frame, factor, normals.shape[0], None, normals=normals)
+
+
+def test_exact_mean_gradient_matches_finite_differences_of_the_fixed_draw_objective(arc):
+    """The mean gradient of a learned fit is the derivative of the objective it evaluates."""
+    manifold = land.LearnedManifold(land.LocalDiagonalMetric(arc, 0.3, 1e-2), rtol=1e-10,
+                                    atol=1e-12, log_tol=1e-10)
+    mean = np.array([0.1, 0.95])
+    frame = manifold.frame(mean)
+    factor = precision_factor(np.diag([0.3, 0.05]))
+    normals = qmc_normals(256, 2, np.random.default_rng(1))
+    here = _fixed_objective(manifold, arc, mean, frame, factor, normals)
+    eps = 1e-5
+    numeric = []
+    for j in range(2):
+        values = []
+        for sign in (1.0, -1.0):
+            step = sign * eps * frame[:, j]
+            moved = manifold.exp(mean, step)
+            moved_frame = manifold.transport_frame(mean, step, frame)
+            values.append(_fixed_objective(manifold, arc, moved, moved_frame, factor, normals).objective)
+        numeric.append((values[0] - values[1]) / (2 * eps))
+    np.testing.assert_allclose(here.grad_mean, numeric, rtol=1e-4, atol=1e-6)
+    # The paper's -I approximation is visibly different on this curved metric.
+    paper = land.LearnedManifold(manifold.metric, rtol=1e-10, atol=1e-12, log_tol=1e-10,
+                                 mean_gradient="paper")
+    approx = _fixed_objective(paper, arc, mean, frame, factor, normals).grad_mean
+    assert np.linalg.norm(approx - numeric) > 10 * np.linalg.norm(here.grad_mean - numeric)
+
+
+def test_line_search_descends_monotonically_on_fixed_draws(sphere_data_small):
+    fit = land.fit_land(land.Sphere(), sphere_data_small.points, rng=np.random.default_rng(0))
+    objective = fit.history.objective
+    same_draws = np.concatenate([[True], fit.history.n_draws[1:] == fit.history.n_draws[:-1]])
+    assert np.all(np.diff(objective)[same_draws[1:]] <= 1e-12)
+    assert fit.converged
+
+
+def test_covariance_step_is_bounded_even_from_a_poor_start():
+    """Initial covariance 50x too small: no step multiplies a variance by more than 4, and the fit
+    does not report convergence with a handful of effective draws."""
+    data = land.sample_sphere_data(200, NORTH, np.diag([0.5**2] * 2), np.random.default_rng(3))
+    fit = land.fit_land(land.Sphere(), data.points, rng=np.random.default_rng(0),
+                        init_cov=np.diag([0.1**2] * 2))
+    history = fit.history
+    assert np.all(history.cov_step <= np.log(fit_module.MAX_VARIANCE_FACTOR) + 1e-12)
+    eig = np.array([np.linalg.eigvalsh(c) for c in history.cov])
+    ratio = eig[1:] / eig[:-1]
+    assert np.all(ratio <= fit_module.MAX_VARIANCE_FACTOR * (1 + 1e-9))
+    assert np.all(ratio >= 1 / fit_module.MAX_VARIANCE_FACTOR / (1 + 1e-9))
+    if fit.converged:
+        assert history.effective_draws[-1] >= fit_module.MIN_EFFECTIVE_FRACTION * history.n_draws[-1]
+    assert np.linalg.eigvalsh(fit.cov).max() < 2.0          # nothing like 826 or 5989
+
+
+def test_infinite_noise_never_counts_as_calm(monkeypatch, sphere_data_small):
+    monkeypatch.setattr(fit_module, "_whitened_gradient", lambda *args: (0.0, np.inf))
+    fit = land.fit_land(land.Sphere(), sphere_data_small.points, rng=np.random.default_rng(0),
+                        n_iter=6)
+    assert not fit.converged and fit.stop_reason == "iteration limit"
+
+
+def test_too_few_effective_draws_grow_the_draws_then_stop_unconverged(monkeypatch, sphere_data_small):
+    monkeypatch.setattr(fit_module, "MIN_EFFECTIVE_FRACTION", 1.01)   # never enough
+    fit = land.fit_land(land.Sphere(), sphere_data_small.points, rng=np.random.default_rng(0),
+                        n_samples=128)
+    assert not fit.converged
+    assert fit.stop_reason.startswith("too few effective draws")
+    assert fit.history.n_draws.max() == fit_module.MAX_DRAW_GROWTH * 128
+
+
+def test_log_constant_is_at_the_returned_parameters_and_integrates_to_one(sphere_data_small):
+    fit = land.fit_land(land.Sphere(), sphere_data_small.points, rng=np.random.default_rng(2))
+    assert fit.converged
+    np.testing.assert_array_equal(fit.mean, fit.history.mean[-1])
+    np.testing.assert_array_equal(fit.cov, fit.history.cov[-1])
+    assert fit.log_constant == fit.history.log_constant[-1]
+    exact = sphere_normalising_constant(fit.cov)
+    # Standard error of a plain Monte Carlo estimate with as many draws (QMC does better).
+    plain = land.normalising_constant(land.Sphere(), fit.mean, fit.cov, int(fit.history.n_draws[-1]),
+                                      np.random.default_rng(5), frame=fit.frame)
+    assert abs(np.exp(fit.log_constant) - exact) <= 3 * plain.std_error
+
+
+def test_paper_algorithm_keeps_the_paper_derivative(arc):
+    """algorithm="paper" on a learned manifold uses -I for dLog/dmu, as the report did."""
+    manifold = land.LearnedManifold(land.LocalDiagonalMetric(arc, 0.3, 1e-2))
+    fit = land.fit_land(manifold, arc, rng=np.random.default_rng(0), algorithm="paper", n_iter=2,
+                        n_samples=64)
+    paper = land.LearnedManifold(manifold.metric, mean_gradient="paper")
+    again = land.fit_land(paper, arc, rng=np.random.default_rng(0), algorithm="paper", n_iter=2,
+                          n_samples=64)
+    np.testing.assert_array_equal(fit.mean, again.mean)
+    assert manifold.mean_gradient == "exact"                   # the caller's object is untouched
+
+
+def test_learned_fit_records_log_stages(arc):
+    manifold = land.LearnedManifold(land.LocalDiagonalMetric(arc, 0.3, 1e-2))
+    fit = land.fit_land(manifold, arc, rng=np.random.default_rng(0), n_iter=3, n_samples=128)
+    later = fit.history.log_stages[1:]
+    assert all("warm" in stages for stages in later)
+    assert all(stages["warm"]["points"] == arc.shape[0] for stages in later)
