@@ -1,16 +1,15 @@
-"""Tests of land.experiments.study and of the committed sweep results (book/data/sweep_*.csv)."""
+"""Tests of land.experiments.study and of the committed sweep results (land/data/study_results/sweep_*.csv)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import land
+from land.data import results_dir
 from land.experiments import study
 
-DATA = Path(__file__).resolve().parents[1] / "book" / "data"
+DATA = results_dir()  # the committed results, shipped in the package
 
 
 def test_make_config_rejects_unknown_settings():
@@ -112,7 +111,6 @@ def _check_reproduces(row):
     assert checked >= 5
 
 
-@pytest.mark.skipif(not (DATA / "sweep_n_samples.csv").exists(), reason="sweep CSVs not generated")
 def test_sweep_csv_rows_reproduce():
     """Re-run three committed rows (three sweeps, three seeds) and compare every deterministic column."""
     _check_reproduces(_csv_row("n_samples", n_samples=100, seed=0))
@@ -120,7 +118,6 @@ def test_sweep_csv_rows_reproduce():
     _check_reproduces(_csv_row("optimizer", optimizer="fixed-step", seed=2))
 
 
-@pytest.mark.skipif(not (DATA / "sweep_optimizer.csv").exists(), reason="sweep CSVs not generated")
 def test_pymanopt_rows_reproduce_to_their_conclusion():
     """pymanopt's line searches turn rounding differences between CPUs into different paths.
 

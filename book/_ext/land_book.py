@@ -166,10 +166,100 @@ def _write_notebooks(app, exception):
             target = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             notebook = jupytext.read(source)
+            exercises = _exercise_numbers(notebook)
+            cells = []
             for cell in notebook.cells:
                 if cell.cell_type == "markdown":
-                    cell.source = _plain_roles(app, cell.source)
+                    cell.source = plain_markdown(_plain_roles(app, cell.source), exercises)
+                    if not cell.source.strip():
+                        continue  # a cell that held only a label or a solution's end
+                cells.append(cell)
+            notebook.cells = cells
             jupytext.write(notebook, target, fmt="ipynb")
+
+
+_FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[a-z-]+)\}\s*(?P<argument>.*?)\s*$")
+_OPTION = re.compile(r"^:[a-z_-]+:")
+_LABEL_LINE = re.compile(r"^\([A-Za-z0-9_:.-]+\)=\s*$")
+_ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
+                "warning": "Warning", "caution": "Caution", "attention": "Attention",
+                "danger": "Danger", "error": "Error", "seealso": "See also"}
+
+
+def _exercise_numbers(notebook) -> dict[str, int]:
+    """Exercise labels of a notebook in order of appearance, numbered from 1 as on the page."""
+    labels: dict[str, int] = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.splitlines()
+        for k, line in enumerate(lines):
+            found = _FENCE.match(line)
+            if found and found.group("name") == "exercise":
+                option = next((ln for ln in lines[k + 1:k + 4] if ln.startswith(":label:")), None)
+                key = option.split(":label:", 1)[1].strip() if option else f"#{len(labels)}"
+                labels[key] = len(labels) + 1
+    return labels
+
+
+def plain_markdown(text: str, exercises: dict[str, int]) -> str:
+    """MyST Markdown of one cell as plain Jupyter Markdown.
+
+    Jupyter shows MyST's directives and targets as literal text, so the
+    notebook offered for download writes them out: a target line
+    ``(label)=`` is dropped; an admonition becomes a quoted block with a
+    bold title; an exercise becomes a numbered heading ("Exercise 2", as on
+    the page, with its title if it has one) followed by its text; a gated
+    solution's start becomes a heading "Solution to Exercise 2" (its code
+    cells follow as ordinary cells) and its end disappears. Directive
+    options (``:class:``, ``:label:``) are dropped with their directive.
+    Anything else, code blocks and math included, is left as it is.
+    """
+    out: list[str] = []
+    lines = text.splitlines()
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        if _LABEL_LINE.match(line):
+            k += 1
+            continue
+        found = _FENCE.match(line)
+        if not found or found.group("name") in ("code-cell", "math"):
+            out.append(line)
+            k += 1
+            continue
+        fence, name, argument = found.group("fence"), found.group("name"), found.group("argument")
+        end = k + 1
+        while end < len(lines) and lines[end].strip() != fence:
+            end += 1
+        options = [ln for ln in lines[k + 1:end] if _OPTION.match(ln)]
+        body = [ln for ln in lines[k + 1:end] if not _OPTION.match(ln)]
+        label = next((ln.split(":label:", 1)[1].strip() for ln in options if ln.startswith(":label:")), "")
+        while body and not body[0].strip():
+            body.pop(0)
+        if name == "admonition" or name in _ADMONITIONS:
+            title = argument or _ADMONITIONS.get(name, "Note")
+            out.append(f"> **{title}**")
+            out.append(">")
+            out.extend(f"> {ln}".rstrip() for ln in body)
+        elif name == "exercise":
+            number = exercises.get(label)
+            heading = f"Exercise {number}" if number else "Exercise"
+            out.append(f"### {heading}" + (f": {argument}" if argument else ""))
+            out.append("")
+            out.extend(body)
+        elif name in ("solution-start", "solution"):
+            number = exercises.get(argument)
+            out.append(f"#### Solution to Exercise {number}" if number else "#### Solution")
+            out.append("")
+            out.extend(body)
+        elif name == "solution-end":
+            pass
+        else:  # an unknown directive: keep its text, lose the fence
+            out.extend(body)
+        k = end + 1
+    squeezed = [ln for k, ln in enumerate(out) if ln.strip() or k == 0 or out[k - 1].strip()]
+    return "\n".join(squeezed).strip("\n") + ("\n" if text.endswith("\n") else "")
 
 
 _ROLE = re.compile(r"\{(cite|ref|numref|mod|func|class|meth|eq)\}`([^`]*)`")
