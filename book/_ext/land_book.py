@@ -86,16 +86,19 @@ def _caption_alt(caption) -> str:
     return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "..."
 
 
-_DATA_SVG = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt=""')
+_DATA_SVG = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 
 
 def _responsive_figures(app, doctree, docname):
-    """Write the two drawings of each responsive figure to files, with the caption as alt text.
+    """Write the two drawings of each responsive figure to files, shown through one ``<picture>``.
 
     ``land.plotting.responsive_html`` embeds both drawings of a figure (wide
     and stacked) as data URIs, which works anywhere, Jupyter included; in the
     book they become files under ``_images/`` like every other figure, so a
-    page stays small and the browser caches them.
+    page stays small and the browser caches them. Two ``<img>`` elements, one
+    hidden by CSS, would still both be downloaded; a ``<picture>`` whose
+    ``<source>`` holds the stacked drawing for narrow windows makes the
+    browser fetch only the drawing it shows.
     """
     import base64
     import hashlib
@@ -115,15 +118,76 @@ def _responsive_figures(app, doctree, docname):
         caption = next(iter(figure.findall(nodes.caption)), None) if figure is not None else None
         alt = html.escape(_caption_alt(caption), quote=True) if caption is not None else "A figure"
 
-        def to_file(match):
-            svg = base64.b64decode(match.group(1))
+        def to_file(data):
+            svg = base64.b64decode(data)
             name = hashlib.sha256(svg).hexdigest()[:32] + ".svg"
             images.mkdir(parents=True, exist_ok=True)
             (images / name).write_bytes(svg)
-            return f'src="{posixpath.relpath("_images/" + name, page_dir or ".")}" alt="{alt}"'
+            return posixpath.relpath("_images/" + name, page_dir or ".")
 
-        text = _DATA_SVG.sub(to_file, raw.astext())
+        drawings = [to_file(data) for data in _DATA_SVG.findall(raw.astext())]
+        if len(drawings) == 2:
+            wide, narrow = drawings
+            text = (f'<div class="land-figure"><picture>'
+                    f'<source media="(max-width: {_breakpoint_px()}px)" srcset="{narrow}">'
+                    f'<img class="land-figure-picture" src="{wide}" alt="{alt}"></picture></div>')
+        else:
+            text = "".join(f'<img src="{src}" alt="{alt}">' for src in drawings)
         raw.replace_self(nodes.raw("", text, format="html"))
+
+
+def _breakpoint_px() -> int:
+    from land.plotting._responsive import BREAKPOINT_PX
+
+    return BREAKPOINT_PX
+
+
+_NUMBER_CELL = re.compile(r"^[\s\d.,:;±+\-−–—%×x()\[\]/<>≤≥=~≈*]*(nan|inf)?[\s\d.,±+\-−–%×()/]*"
+                          r"(s|ms|rad|nats?|px|MB|kB|%)?$")
+
+
+def _mark_number_cells(app, doctree, docname):
+    """Give table cells that hold a number (or a number ± its error) the class ``land-number``.
+
+    The stylesheet keeps such cells on one line, so "0.288 ± 0.002" is not
+    spread over three lines and a table that is then too wide scrolls in its
+    own box.
+    """
+    from docutils import nodes
+
+    for entry in doctree.findall(nodes.entry):
+        text = re.sub(r"(?<=\d)e(?=[-+−]?\d)", "", " ".join(entry.astext().split()))  # 1e-3
+        if text and len(text) <= 32 and any(c.isdigit() for c in text) and _NUMBER_CELL.match(text):
+            entry["classes"].append("land-number")
+
+
+_INLINE_LITERAL = re.compile(r'(<span class="pre">)([^<]*)(</span>)')
+_BREAK_AFTER = re.compile(r"([./])(?=[A-Za-z_])")
+
+
+def _tidy_page(app, pagename, templatename, context, doctree):
+    """Page-level fixes: inline code may break after a dot, and no unused thebe scripts.
+
+    * In inline code, ``<wbr>`` after each dot or slash followed by a name, so
+      ``land.experiments.study.run_one`` may wrap at its dots on a phone.
+    * sphinx-thebe (added by Jupyter Book 1.x whether or not a page uses it)
+      puts a configuration script on every page, twice over, and the second
+      copy throws "Identifier 'THEBE_JS_URL' has already been declared". This
+      book does not launch code online, so its scripts are dropped.
+    """
+    body = context.get("body")
+    if body:
+        context["body"] = _INLINE_LITERAL.sub(
+            lambda m: m.group(1) + _BREAK_AFTER.sub(r"\1<wbr>", m.group(2)) + m.group(3), body)
+    scripts = context.get("script_files")
+    if scripts:
+        context["script_files"] = [js for js in scripts if not _is_thebe(js)]
+
+
+def _is_thebe(js) -> bool:
+    name = str(getattr(js, "filename", js) or "")
+    body = str(getattr(js, "attributes", {}).get("body", "") or "")
+    return "thebe" in name.lower() or "THEBE_JS_URL" in body
 
 
 def _plain(text: str) -> str:
@@ -327,6 +391,8 @@ def setup(app):
     app.connect("missing-reference", _resolve_in_land)
     app.connect("doctree-resolved", _alt_from_captions)
     app.connect("doctree-resolved", _responsive_figures)
+    app.connect("doctree-resolved", _mark_number_cells)
+    app.connect("html-page-context", _tidy_page)
     # The chapters' kernels start after this and inherit it: fits draw no progress bars in the pages.
     os.environ["LAND_PROGRESS"] = "0"
     # Before sphinx-book-theme builds its header buttons (priority 501).
