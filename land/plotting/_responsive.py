@@ -19,6 +19,7 @@ import textwrap
 import warnings
 
 import numpy as np
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import LogFormatter
 
 __all__ = ["BREAKPOINT_PX", "NARROW_WIDTH_IN", "PlainLogFormatter", "plain_log_labels",
@@ -131,11 +132,16 @@ def narrow_copy(fig):
         new_height = height * float(np.clip(NARROW_WIDTH_IN / width, 0.75, 1.0))
     copy.set_size_inches(NARROW_WIDTH_IN, new_height)
     _fit_text_to_column(copy)
-    if copy.get_layout_engine() is None:
-        # Hand-placed margins were meant for the wide drawing; tight layout places the
-        # stacked panels with their legends and labels (constrained layout, where the
-        # figure chose it, stays).
-        copy.set_layout_engine("tight")
+    engine = copy.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
+        # Hand-placed margins, or a one-off tight_layout(), were meant for the wide drawing
+        # (the placeholder that tight_layout() leaves does no layout): constrained layout
+        # places the stacked panels with the legends above them and their labels. A figure
+        # whose colour bars were made for gridspec layouts keeps to tight layout.
+        try:
+            copy.set_layout_engine("constrained")
+        except RuntimeError:
+            copy.set_layout_engine("tight")
     return copy
 
 
@@ -181,8 +187,10 @@ def _fit_text_to_column(fig) -> None:
         legend.remove()
         if main[-1].get_legend() is not None:
             main[-1].add_artist(main[-1].get_legend())  # keep the panel's own legend too
+        # Two columns only if two labels fit side by side in the column.
+        ncols = min(2, len(texts)) if max(len(t) for t in texts) <= 16 else 1
         main[-1].legend(handles, texts, loc="upper center", bbox_to_anchor=(0.5, -0.22),
-                        ncols=min(2, len(texts)))
+                        ncols=ncols, handlelength=3.0)
 
 
 def _img(svg: bytes, css_class: str) -> str:
