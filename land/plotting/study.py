@@ -114,7 +114,7 @@ def plot_step_grid(step_means, fractions, grids: Mapping, *, labels: Mapping | N
     fractions = as_float_array(fractions, "fractions")
     labels = {} if labels is None else dict(labels)
     fig, axes = plt.subplots(1, len(grids), figsize=(min(7.0, 2.4 * len(grids) + 0.4), 3.3),
-                             squeeze=False, gridspec_kw=dict(wspace=1.0))
+                             squeeze=False, layout="constrained")
     for ax, (title, grid) in zip(axes.flat, grids.items()):
         grid = np.asarray(grid, dtype=float)      # NaN allowed: "not converged"
         if grid.shape != (step_means.size, fractions.size):
@@ -137,5 +137,4 @@ def plot_step_grid(step_means, fractions, grids: Mapping, *, labels: Mapping | N
         ax.grid(False)
         # An inset colour bar follows its panel when the phone drawing stacks the panels.
         fig.colorbar(image, cax=ax.inset_axes((1.04, 0.0, 0.06, 1.0)), label=labels.get(title, title))
-    fig.tight_layout()
     return fig
