@@ -798,3 +798,38 @@ def test_phone_checks_catch_each_defect_on_a_fixture_page(browser, tmp_path):
         assert expected in overlaps, f"{expected!r} went unnoticed: {overlaps}"
     assert {"covariance", "1000"} <= set(bad["broken_cells"]), bad["broken_cells"]
     assert _layout_problems(clean) == [], _layout_problems(clean)
+
+
+def test_api_page_names_fitted_attributes_as_in_the_code():
+    """The API page shows ``mean_``, ``covariance_``, ... with their trailing underscore.
+
+    napoleon writes an Attributes entry as ``:ivar mean_:``, and reST then read
+    ``mean_`` as a link named "mean", so the page showed ``mean`` (an
+    AttributeError if typed); ``strip_signature_backslash`` in ``_config.yml``
+    escapes the underscore.
+    """
+    import html as html_module
+
+    import land
+
+    page = HTML_DIR / "book" / "api.html"
+    if not page.exists():
+        _unavailable(f"no API page in {HTML_DIR}: run `make book` first")
+    text = html_module.unescape(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
+    text = re.sub(r"\s+", " ", text)
+    checked = 0
+    for estimator in (land.LAND, land.LANDMixture):
+        section = estimator.__doc__.split("Attributes\n")[1].split("\n\n    ---")[0]
+        names = re.findall(r"^\s{4}([a-z][a-z0-9_]*_)\s*:", section, flags=re.M)
+        assert len(names) >= 4, (estimator.__name__, names)
+        start = text.find(f"class land. {estimator.__name__} (")
+        listed = text.find("Variables :", start)
+        assert start >= 0 and listed > start, f"no attribute list for {estimator.__name__} on the API page"
+        ends = [text.find(marker, listed + 12) for marker in
+                (" Examples", " Parameters :", " Raises :", " Returns :", " fit (")]
+        block = text[listed:min([end for end in ends if end > 0] + [listed + 4000])]
+        for name in names:
+            assert f" {name} (" in block, f"{estimator.__name__}.{name} is not on the API page as {name}"
+            assert f" {name[:-1]} (" not in block, f"the API page shows {name[:-1]} for {name}"
+            checked += 1
+    assert checked >= 8
