@@ -23,6 +23,17 @@ and MathJax is awaited. Then:
   raster images below 2x resolution; and (``test_figure_text_is_legible``)
   SVG figures whose smallest text is shown below 9 px. A fixture page with
   one defect of each kind checks that each of these fires;
+* the checks of issue 17, at 1280 px and at a 390 px phone window
+  (``LAYOUT_JS``, ``_layout_problems``): the page is no wider than the
+  window; no word or number in a table cell is broken across lines (a break
+  after a hyphen or slash is allowed); no heading is cut at the right edge;
+  at most one search box shows; the page downloads at most 3 MB of figure
+  images; and in every SVG figure shown no two text boxes overlap, no legend
+  and no in-panel text lies on data (scatter markers, sampled points of
+  lines). Blocks may scroll sideways inside their own box (long code lines
+  keep their indentation that way), but not spill out of it. A fixture page
+  with one defect of each kind, and its clean twin, show each check fires;
+* the API page names fitted attributes with their trailing underscore;
 * every chapter page links its notebook as ``.ipynb``;
 * across the book, the five report figures ``fig-report-1`` ...
   ``fig-report-5`` (myst-nb gives a figure named ``fig-report-N`` the element
