@@ -296,8 +296,12 @@ async () => {
   const right = Math.min(vw, article.getBoundingClientRect().right);
   for (const h of article.querySelectorAll("h1, h2, h3, h4")) {
     if (!visible(h)) { continue; }
+    // Cut: a piece reaches past the column, or a box that hides or scrolls its overflow has some.
+    // (A glyph a few px wider than its MathJax box, overflowing visibly, is not cut.)
     const pieces = [h, ...h.querySelectorAll("mjx-container, code, span")];
-    const bad = pieces.some((el) => el.getBoundingClientRect().right > right + 1 || el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0);
+    const hides = (el) => getComputedStyle(el).overflowX !== "visible";
+    const bad = pieces.some((el) => el.getBoundingClientRect().right > right + 1 ||
+      hides(el) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1);
     if (bad) { clippedHeadings.push(snippet(h)); }
   }
   const searchBoxes = Array.from(document.querySelectorAll(".search-button-field, form.bd-search, .sidebar-primary-item form[role=search]"))
@@ -347,18 +351,27 @@ async () => {
         }
       }
     }
-    // Data marks: scatter markers and sampled points of data lines, outside legends and axes.
+    // Data marks: scatter markers and sampled points of data lines, outside legends and axes,
+    // and only where their panel shows them (a line clipped at the panel's edge runs on in the SVG).
     const marks = [];
+    const panelBox = (el) => {
+      const axes = el.closest("g[id^='axes_']");
+      const background = axes && axes.querySelector(":scope > g[id^='patch'] path");
+      return background ? boxOf(background) : null;
+    };
+    const shownIn = (box, x, y) => !box || (x >= box.left - 1 && x <= box.right + 1 && y >= box.top - 1 && y <= box.bottom + 1);
     for (const use of svg.querySelectorAll("g[id^='PathCollection'] use")) {
-      if (!use.closest("g[id^='legend_']")) { const r = boxOf(use); marks.push([r.left + r.width / 2, r.top + r.height / 2]); }
+      if (use.closest("g[id^='legend_']")) { continue; }
+      const r = boxOf(use), x = r.left + r.width / 2, y = r.top + r.height / 2;
+      if (shownIn(panelBox(use), x, y)) { marks.push([x, y]); }
     }
     for (const path of svg.querySelectorAll("g[id^='line2d'] path")) {
       if (path.closest("g[id^='legend_'], g[id^='xtick_'], g[id^='ytick_'], g[id^='matplotlib.axis']")) { continue; }
-      const length = path.getTotalLength(), m = path.getScreenCTM();
+      const length = path.getTotalLength(), m = path.getScreenCTM(), box = panelBox(path);
       if (!m || !length) { continue; }
       for (let k = 0; k <= 60; k++) {
         const p = path.getPointAtLength(length * k / 60).matrixTransform(m);
-        marks.push([p.x, p.y]);
+        if (shownIn(box, p.x, p.y)) { marks.push([p.x, p.y]); }
       }
     }
     const covers = (r) => marks.filter(([x, y]) => x > r.left + 1 && x < r.right - 1 && y > r.top + 1 && y < r.bottom - 1).length;

@@ -53,7 +53,9 @@ def legend_above(ax, handles=None, labels=None, *, width_chars: int | None = Non
                    ncols=_columns(labels, width_chars), handlelength=HANDLE_LENGTH,
                    columnspacing=1.2)
     options.update(kwargs)
-    return ax.legend(handles, labels, **options)
+    legend = ax.legend(handles, labels, **options)
+    legend._land_above = True  # the stacked phone drawing lays it out again for its width
+    return legend
 
 
 def figure_legend_above(fig, handles, labels, **kwargs):

@@ -253,9 +253,10 @@ def plot_exp_pairs(base_point, sphere_points, learned_points, *, data_points=Non
 
 _MEASURE_LABELS = {
     "max_radial": "max $||x(t)|-1|$",
-    "max_plane_angle": "max angle to great-circle plane (rad)",
+    # Two lines: on one, these labels are taller than their panels and run into each other.
+    "max_plane_angle": "max angle to\ngreat-circle plane (rad)",
     "endpoint_distance": "$|x(1) - \\mathrm{Exp}_\\mu(v)|$",
-    "arc_progress": "arc progress (1 = great circle)",
+    "arc_progress": "arc progress\n(1 = great circle)",
 }
 
 
