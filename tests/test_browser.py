@@ -662,7 +662,7 @@ def test_report_figures_present(inspect):
         # One numbering per caption: the book's own ("Fig. 6") leads, the report's number is
         # in the text ("... as the report's Figure 1"). Captions of chapter 6 still lead with
         # "Report Figure N" until that chapter is revised, so both phrasings name the figure.
-        caption = figure["caption"]
+        caption = figure["caption"].replace("\u2019", "'")  # the book's smart quotes
         if f"report's Figure {number}" not in caption and f"Report Figure {number}" not in caption:
             problems.append(f"{name} ({page}): caption does not name the report's Figure {number}: "
                             f"{figure['caption']!r}")
