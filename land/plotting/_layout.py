@@ -77,7 +77,14 @@ def figure_legend_above(fig, handles, labels, **kwargs):
     matplotlib.legend.Legend
     """
     width_chars = int(fig.get_size_inches()[0] * 12)
-    options = dict(loc="lower center", bbox_to_anchor=(0.5, 1.0), borderaxespad=0.2,
+    # Just above the panels as drawn (titles included): equal-aspect panels may end well
+    # below the top of the figure.
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    to_figure = fig.transFigure.inverted()
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    top = max((ax.get_tightbbox(renderer).transformed(to_figure).y1 for ax in shown), default=1.0)
+    options = dict(loc="lower center", bbox_to_anchor=(0.5, top), borderaxespad=0.2,
                    ncols=_columns(labels, width_chars), handlelength=HANDLE_LENGTH,
                    columnspacing=1.2)
     options.update(kwargs)

@@ -55,7 +55,7 @@ def plot_density_panels(train, test, grids: Sequence, labels: Sequence[str], *,
     top = np.ceil(4.0 * max(np.nanmax(d) for d in densities)) / 4.0
     levels = np.linspace(top - 3.0, top, n_levels + 1)
     # The full column: panels of 2.3 in showed at about 135 x 85 px on a laptop.
-    fig, axes = plt.subplots(1, len(grids), figsize=(7.0, 3.3), sharex=True, sharey=True,
+    fig, axes = plt.subplots(1, len(grids), figsize=(7.0, 3.0), sharex=True, sharey=True,
                              squeeze=False, layout="constrained")
     for k, (ax, grid, density, label) in enumerate(zip(axes[0], grids, densities, labels)):
         filled = ax.contourf(grid.x, grid.y, density, levels=levels, cmap="Blues", extend="min")
@@ -78,7 +78,7 @@ def plot_density_panels(train, test, grids: Sequence, labels: Sequence[str], *,
     # Below the panels, so that it hides no data (inline figures are cropped to their content).
     fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.45, 0.0), ncol=len(names),
                markerscale=1.5)
-    colourbar = fig.colorbar(filled, ax=axes[0].tolist(), shrink=0.7, aspect=25)
+    colourbar = fig.colorbar(filled, ax=axes[0].tolist(), shrink=0.6, aspect=20)
     colourbar.set_label(r"$\log_{10}$ density (Lebesgue)")
     return fig
 
