@@ -32,6 +32,16 @@ def show_progress(progress) -> bool:
 
 
 def progress_bar(total: int, desc: str, progress):
-    """A tqdm bar over ``total`` steps, disabled unless :func:`show_progress` says so."""
-    return tqdm(total=total, desc=desc, disable=not show_progress(progress), leave=False,
-                file=sys.stderr, dynamic_ncols=True)
+    """A tqdm counter of iterations up to the limit ``total``, disabled unless :func:`show_progress` says so.
+
+    Fits stop by themselves, usually well before their iteration limit (a
+    default fit stops after about 40 of its 100 iterations), so the limit is
+    not handed to tqdm as a total: a bar and a time estimate computed from it
+    would be wrong. The counter shows the iterations done, the limit as a
+    limit, the elapsed time and the rate, and it stays on screen when the fit
+    ends (``leave=True``) as a record of how long it took.
+    """
+    limit = f"{int(total)}" if total is not None else "none"
+    return tqdm(total=None, desc=desc, disable=not show_progress(progress), leave=True,
+                file=sys.stderr, dynamic_ncols=True, unit="it",
+                bar_format="{desc}: {n_fmt} iterations (limit " + limit + ") [{elapsed}, {rate_fmt}]")

@@ -1,7 +1,7 @@
 """Held-out comparison of LAND and Gaussian beyond the sphere, over several seeds.
 
-Writes ``book/data/beyond.csv`` (one row per data set, kernel width and seed)
-and, with ``--wine-grids``, ``book/data/beyond_wine_grid.csv`` and
+Writes ``land/data/study_results/beyond.csv`` (one row per data set, kernel width and seed)
+and, with ``--wine-grids``, ``beyond_wine_grid.csv`` and
 ``beyond_wine_points.csv`` (the wine figure), read by the chapter
 ``book/10_beyond_sphere.md``. Run from the repository root:
 
@@ -17,18 +17,17 @@ from __future__ import annotations
 
 import argparse
 import csv
-from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
 
 from land import GeodesicSolverError
-from land.data import datasets
+from land.data import datasets, results_dir
 from land.experiments import heldout
 
 BASE_SEED = 20250310
 DATASETS = ("arc", "cylinder", "wine")
-OUT = Path(__file__).resolve().parent.parent / "book" / "data" / "beyond.csv"
+OUT = results_dir() / "beyond.csv"
 WINE_GRID = OUT.with_name("beyond_wine_grid.csv")
 WINE_POINTS = OUT.with_name("beyond_wine_points.csv")
 WINE_BOX = (-2.6, 2.6, -2.6, 2.6)

@@ -4,10 +4,10 @@ Runs :func:`land.experiments.mixtures.moons_experiment` (two moons in R^2, learn
 and :func:`land.experiments.mixtures.sphere_experiment` (two LAND clusters on the sphere)
 for each seed, two jobs at a time, and writes
 
-* ``book/data/mixtures.csv``: one row per (dataset, seed): adjusted Rand
+* ``land/data/study_results/mixtures.csv``: one row per (dataset, seed): adjusted Rand
   indices, held-out log-likelihoods per point, wall times, EM iterations and
   failed Logs;
-* ``book/data/mixtures_moons_points.csv``: the training points of the first
+* ``land/data/study_results/mixtures_moons_points.csv``: the training points of the first
   moons seed with their true, LAND-mixture and GMM labels (for the figure).
 
 Each run uses ``np.random.default_rng(seed)`` and the experiments' default
@@ -17,23 +17,23 @@ ten minutes on two cores (the moons fits dominate):
     nice -n 10 .venv/bin/python studies/mixtures.py
 
 ``studies/mixtures.py mass`` instead integrates the first moons fit's
-density over a box (``book/data/mixtures_moons_mass.csv``; a few minutes).
+density over a box (``land/data/study_results/mixtures_moons_mass.csv``; a few minutes).
 """
 
 from __future__ import annotations
 
 import csv
 import time
-from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
 
+from land.data import results_dir
 from land.experiments.mixtures import moons_experiment, sphere_experiment
 
 SEEDS = [101, 102, 103, 104, 105]
 N_GRID = 80  # grid points per axis of the mass check
-OUT = Path(__file__).resolve().parents[1] / "book" / "data"
+OUT = results_dir()
 EXPERIMENTS = {"moons": moons_experiment, "sphere": sphere_experiment}
 
 
@@ -66,7 +66,7 @@ def main() -> None:
 
 def mass(seed: int = SEEDS[0]) -> None:
     """Integrate the first moons seed's fitted LAND mixture (Lebesgue density) over a box
-    around the data and write ``book/data/mixtures_moons_mass.csv``."""
+    around the data and write ``land/data/study_results/mixtures_moons_mass.csv``."""
     from land import LearnedManifold, LocalDiagonalMetric
     from land.model.mixture import lebesgue_mass
 

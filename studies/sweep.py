@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    nice -n 10 .venv/bin/python -m studies.sweep --out book/data            # full (~15 min, 2 cores)
+    nice -n 10 .venv/bin/python -m studies.sweep                            # full (~15 min, 2 cores)
     .venv/bin/python -m studies.sweep --quick --out /tmp/sweep             # a small slice
 
 Each sweep is a list of configurations (:func:`land.experiments.study.make_config`);
@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 
+from land.data import results_dir
 from land.experiments import study
 
 #: Columns summarised over seeds.
@@ -134,7 +135,8 @@ def run_sweep(name, quick, seeds, n_jobs, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small slice of every sweep")
-    parser.add_argument("--out", type=Path, default=Path("book/data"))
+    parser.add_argument("--out", type=Path, default=results_dir(),
+                        help="where to write the CSVs (default: the package's study_results folder)")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0 .. SEEDS-1")
     parser.add_argument("--only", nargs="*", choices=sorted(SWEEPS), default=None)

@@ -23,11 +23,22 @@ and MathJax is awaited. Then:
   raster images below 2x resolution; and (``test_figure_text_is_legible``)
   SVG figures whose smallest text is shown below 9 px. A fixture page with
   one defect of each kind checks that each of these fires;
+* the checks of issue 17, at 1280 px and at a 390 px phone window
+  (``LAYOUT_JS``, ``_layout_problems``): the page is no wider than the
+  window; no word or number in a table cell is broken across lines (a break
+  after a hyphen or slash is allowed); no heading is cut at the right edge;
+  at most one search box shows; the page downloads at most 3 MB of figure
+  images; and in every SVG figure shown no two text boxes overlap, no legend
+  and no in-panel text lies on data (scatter markers, sampled points of
+  lines). Blocks may scroll sideways inside their own box (long code lines
+  keep their indentation that way), but not spill out of it. A fixture page
+  with one defect of each kind, and its clean twin, show each check fires;
+* the API page names fitted attributes with their trailing underscore;
 * every chapter page links its notebook as ``.ipynb``;
 * across the book, the five report figures ``fig-report-1`` ...
   ``fig-report-5`` (myst-nb gives a figure named ``fig-report-N`` the element
   id ``fig-report-N``) are present once each, with a loaded image and a
-  caption that names "Report Figure N".
+  caption that names the report's Figure N.
 
 Chromium is Debian's (``/usr/bin/chromium`` or ``chromium`` on ``PATH``, or
 the path in ``LAND_CHROMIUM``), driven by the PyPI ``playwright`` package
@@ -66,12 +77,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PAGE_TIMEOUT_MS = 30_000
-# Uncaught JavaScript errors that are known, harmless and not ours: in this
-# Jupyter Book 1.x build every page carries sphinx-thebe 0.3.1's inline config
-# script ("const THEBE_JS_URL = ...") twice, so the second copy fails to
-# redeclare the constants the first one already defined (thebe, the "run code
-# online" feature, is not used by this book). Matched exactly.
-KNOWN_JS_ERRORS = {"Identifier 'THEBE_JS_URL' has already been declared"}
+# Uncaught JavaScript errors that are known, harmless and not ours, matched exactly.
+# None since issue 17: sphinx-thebe's doubled config script ("Identifier
+# 'THEBE_JS_URL' has already been declared") is dropped by book/_ext/land_book.py.
+KNOWN_JS_ERRORS: set[str] = set()
 
 
 def _unavailable(reason: str):
@@ -169,8 +178,16 @@ async () => {
   for (const el of document.querySelectorAll(wideSel)) {
     if (el.offsetParent === null) { continue; }
     const r = el.getBoundingClientRect();
-    const scrolls = el.scrollWidth > el.clientWidth + 2;
-    const sticksOut = r.right > column.right + 2 || r.left < column.left - 2;
+    // Too wide is content that spills out of its box, or a box that sticks out of the column.
+    // A block that scrolls sideways inside its own box (overflow-x auto: long code lines keep
+    // their indentation that way) is fine, and so is one inside such a scrolling container.
+    const scrollBox = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
+    let inScroller = false;
+    for (let a = el.parentElement; a && a !== article; a = a.parentElement) {
+      if (scrollBox(a) && a.getBoundingClientRect().right <= column.right + 2) { inScroller = true; break; }
+    }
+    const scrolls = el.scrollWidth > el.clientWidth + 2 && !scrollBox(el) && !inScroller;
+    const sticksOut = !inScroller && (r.right > column.right + 2 || r.left < column.left - 2);
     if (scrolls || sticksOut) {
       wide.push(`${el.tagName.toLowerCase()}${el.className ? "." + String(el.className).split(" ")[0] : ""}: ${Math.round(el.scrollWidth)} > ${Math.round(el.clientWidth)} px: ${text(el, 60)}`);
     }
@@ -182,9 +199,9 @@ async () => {
   }).map((img) => `${img.getAttribute("src")} alt=${JSON.stringify(img.getAttribute("alt"))}`);
   const svgFonts = [];
   for (const img of imgs) {
-    const src = img.getAttribute("src") || "";
+    const src = img.currentSrc || img.getAttribute("src") || "";
     if (!/\.svg$/i.test(src) || img.offsetParent === null) { continue; }
-    const body = await (await fetch(img.src)).text();
+    const body = await (await fetch(src)).text();
     const doc = new DOMParser().parseFromString(body, "image/svg+xml");
     const svg = doc.documentElement;
     const vb = (svg.getAttribute("viewBox") || "").split(/[ ,]+/).map(Number);
@@ -220,6 +237,159 @@ async () => {
     svg_fonts: svgFonts,
     low_res: lowRes,
   };
+}
+"""
+
+
+# Runs after INSPECT_PAGE_JS (images loaded, MathJax done): the checks of issue 17, at any width.
+LAYOUT_JS = r"""
+async () => {
+  const vw = window.innerWidth;
+  const de = document.documentElement;
+  const pageWidth = Math.max(de.scrollWidth, document.body.scrollWidth);
+  const visible = (el) => el.offsetParent !== null && el.getBoundingClientRect().width > 0;
+  const label = (el) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/)[0] : ""}`;
+  const snippet = (el) => (el.textContent || "").replace(/\s+/g, " ").trim().slice(0, 50);
+  // What sticks out past the window: the innermost such elements not inside a scrolling box.
+  const scrollsX = (el) => { const s = getComputedStyle(el).overflowX; return s === "auto" || s === "scroll" || s === "hidden"; };
+  const overflowing = [];
+  if (pageWidth > vw + 1) {
+    for (const el of document.body.querySelectorAll("*")) {
+      if (!visible(el) || el.closest("mjx-assistive-mml")) { continue; }
+      const r = el.getBoundingClientRect();
+      if (r.right <= vw + 1) { continue; }
+      let clipped = false;
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (scrollsX(a)) { clipped = true; break; }
+      }
+      if (!clipped && !Array.from(el.children).some((c) => c.getBoundingClientRect().right > vw + 1)) {
+        overflowing.push(`${label(el)} right=${Math.round(r.right)}: ${snippet(el)}`);
+      }
+    }
+  }
+  // Words and numbers broken across lines inside table cells (a break after a hyphen or a slash is allowed).
+  const brokenCells = [];
+  const lines = (range) => new Set(Array.from(range.getClientRects()).filter((q) => q.width > 0).map((q) => Math.round(q.top))).size;
+  for (const cell of document.querySelectorAll("td, th")) {
+    if (!visible(cell)) { continue; }
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest("mjx-container, script, style")) { continue; }
+      for (const m of node.data.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+        if (lines(range) < 2) { continue; }
+        let offset = m.index, whole = true;
+        for (const part of m[0].split(/(?<=[-\u2013\/])/)) {
+          const sub = document.createRange();
+          sub.setStart(node, offset); sub.setEnd(node, offset + part.length);
+          if (lines(sub) > 1) { whole = false; }
+          offset += part.length;
+        }
+        if (!whole) { brokenCells.push(m[0].slice(0, 40)); }
+      }
+    }
+  }
+  // Headings (and the math in them) cut at the right edge or scrolled inside themselves.
+  const clippedHeadings = [];
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+  const right = Math.min(vw, article.getBoundingClientRect().right);
+  for (const h of article.querySelectorAll("h1, h2, h3, h4")) {
+    if (!visible(h)) { continue; }
+    // Cut: a piece reaches past the column, or a box that hides or scrolls its overflow has some.
+    // (A glyph a few px wider than its MathJax box, overflowing visibly, is not cut.)
+    const pieces = [h, ...h.querySelectorAll("mjx-container, code, span")];
+    const hides = (el) => getComputedStyle(el).overflowX !== "visible";
+    const bad = pieces.some((el) => el.getBoundingClientRect().right > right + 1 ||
+      hides(el) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1);
+    if (bad) { clippedHeadings.push(snippet(h)); }
+  }
+  const searchBoxes = Array.from(document.querySelectorAll(".search-button-field, form.bd-search, .sidebar-primary-item form[role=search]"))
+    .filter((el) => visible(el) && !el.closest(".bd-search-container, dialog, .search-button__wrapper")).map(label);
+  // Bytes of figure images the page downloaded (after INSPECT_PAGE_JS loaded all of them).
+  const isImage = (e) => !/\/_static\//.test(e.name) && (e.initiatorType === "img" || /\.(svg|png|jpe?g|gif|webp)(\?|$)/i.test(e.name));
+  // Each URL once: the checks above fetch() some SVGs again to read them.
+  const perUrl = new Map();
+  for (const e of performance.getEntriesByType("resource").filter(isImage)) {
+    perUrl.set(e.name, Math.max(perUrl.get(e.name) || 0, e.encodedBodySize || e.transferSize || 0));
+  }
+  const imageBytes = Array.from(perUrl.values()).reduce((a, b) => a + b, 0);
+  const imageRequests = Array.from(perUrl.keys()).filter((url) => performance.getEntriesByName(url).some((e) => e.initiatorType !== "fetch"));
+  // Figures: text boxes that overlap each other, and legends or titles lying on data, in each shown SVG.
+  const figureOverlaps = [];
+  const holder = document.createElement("div");
+  holder.style.cssText = "position:absolute; left:0; top:0; visibility:hidden; pointer-events:none;";
+  document.body.appendChild(holder);
+  const shown = Array.from(document.images).filter((img) => visible(img) && /\.svg$/i.test(img.currentSrc || img.src));
+  for (const img of shown) {
+    const src = img.currentSrc || img.src;
+    const doc = new DOMParser().parseFromString(await (await fetch(src)).text(), "image/svg+xml");
+    const svg = document.importNode(doc.documentElement, true);
+    holder.replaceChildren(svg);
+    const boxOf = (el) => el.getBoundingClientRect();
+    const overlap = (a, b, pad) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > pad && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > pad;
+    // A label with math is one <text> of positioned <tspan>s (one per glyph); its box is theirs,
+    // not the <text>'s, which also counts the whitespace between them.
+    const textBox = (t) => {
+      const spans = Array.from(t.querySelectorAll("tspan")).filter((q) => (q.textContent || "").trim());
+      if (!spans.length) { return boxOf(t); }
+      const rs = spans.map(boxOf);
+      const left = Math.min(...rs.map((r) => r.left)), top = Math.min(...rs.map((r) => r.top));
+      const right = Math.max(...rs.map((r) => r.right)), bottom = Math.max(...rs.map((r) => r.bottom));
+      return {left, top, right, bottom, width: right - left, height: bottom - top};
+    };
+    const words = (t) => (t.textContent || "").replace(/\s+/g, "").slice(0, 20);
+    const texts = Array.from(svg.querySelectorAll("text")).filter((t) => (t.textContent || "").trim() && textBox(t).width > 0);
+    const found = [];
+    for (let i = 0; i < texts.length; i++) {
+      for (let j = i + 1; j < texts.length; j++) {
+        const gi = texts[i].closest("g[id^='text_'], g[id^='xtick_'], g[id^='ytick_'], g[id^='legend_']");
+        const gj = texts[j].closest("g[id^='text_'], g[id^='xtick_'], g[id^='ytick_'], g[id^='legend_']");
+        if (gi && gi === gj && !/tick/.test(gi.id)) { continue; }  // pieces of one label (math)
+        if (overlap(textBox(texts[i]), textBox(texts[j]), 1.5)) {
+          found.push(`text "${words(texts[i])}" over "${words(texts[j])}"`);
+        }
+      }
+    }
+    // Data marks: scatter markers and sampled points of data lines, outside legends and axes,
+    // and only where their panel shows them (a line clipped at the panel's edge runs on in the SVG).
+    const marks = [];
+    const panelBox = (el) => {
+      const axes = el.closest("g[id^='axes_']");
+      const background = axes && axes.querySelector(":scope > g[id^='patch'] path");
+      return background ? boxOf(background) : null;
+    };
+    const shownIn = (box, x, y) => !box || (x >= box.left - 1 && x <= box.right + 1 && y >= box.top - 1 && y <= box.bottom + 1);
+    for (const use of svg.querySelectorAll("g[id^='PathCollection'] use")) {
+      if (use.closest("g[id^='legend_']")) { continue; }
+      const r = boxOf(use), x = r.left + r.width / 2, y = r.top + r.height / 2;
+      if (shownIn(panelBox(use), x, y)) { marks.push([x, y]); }
+    }
+    for (const path of svg.querySelectorAll("g[id^='line2d'] path")) {
+      if (path.closest("g[id^='legend_'], g[id^='xtick_'], g[id^='ytick_'], g[id^='matplotlib.axis']")) { continue; }
+      const length = path.getTotalLength(), m = path.getScreenCTM(), box = panelBox(path);
+      if (!m || !length) { continue; }
+      for (let k = 0; k <= 60; k++) {
+        const p = path.getPointAtLength(length * k / 60).matrixTransform(m);
+        if (shownIn(box, p.x, p.y)) { marks.push([p.x, p.y]); }
+      }
+    }
+    const covers = (r) => marks.filter(([x, y]) => x > r.left + 1 && x < r.right - 1 && y > r.top + 1 && y < r.bottom - 1).length;
+    for (const legend of svg.querySelectorAll("g[id^='legend_']")) {
+      const frame = legend.querySelector("g[id^='patch'] path") || legend;
+      const n = covers(boxOf(frame));
+      if (n > 0) { found.push(`legend over ${n} data marks`); }
+    }
+    for (const t of svg.querySelectorAll("g[id^='axes_'] > g[id^='text_'] text")) {
+      const n = covers(textBox(t));
+      if (n > 0) { found.push(`text "${words(t)}" over ${n} data marks`); }
+    }
+    if (found.length) { figureOverlaps.push(`${src.split("/").pop()}: ${found.slice(0, 4).join("; ")}`); }
+  }
+  holder.remove();
+  return {page_width: pageWidth, viewport: vw, overflowing: overflowing.slice(0, 6),
+          broken_cells: brokenCells, clipped_headings: clippedHeadings, search_boxes: searchBoxes,
+          image_bytes: imageBytes, image_requests: imageRequests, figure_overlaps: figureOverlaps};
 }
 """
 
@@ -300,6 +470,7 @@ def _open_page(browser, site: str, page_path: str, width: int = 1280) -> dict:
         page.on("pageerror", lambda exc: js_errors.append(str(exc)))
         page.goto(f"{site}/{page_path}", wait_until="load")
         result = page.evaluate(INSPECT_PAGE_JS)
+        result.update(page.evaluate(LAYOUT_JS))
     finally:
         context.close()
     result.update(offsite=offsite, failed=failed, js_errors=js_errors)
@@ -314,12 +485,12 @@ def inspect(site, browser):
     any other host, aborted), ``failed`` (same-site requests that failed or got
     an HTTP error) and ``js_errors`` (uncaught exceptions in the page).
     """
-    cache: dict[str, dict] = {}
+    cache: dict[tuple[str, int], dict] = {}
 
-    def visit(page_path: str) -> dict:
-        if page_path not in cache:
-            cache[page_path] = _open_page(browser, site, page_path)
-        return cache[page_path]
+    def visit(page_path: str, width: int = 1280) -> dict:
+        if (page_path, width) not in cache:
+            cache[page_path, width] = _open_page(browser, site, page_path, width=width)
+        return cache[page_path, width]
 
     return visit
 
@@ -367,7 +538,7 @@ def _problems(found: dict, site: str, *, fonts: bool = True) -> list[str]:
     if found["reprs"]:
         problems.append(f"numpy reprs or 'nan ± nan' in outputs: {found['reprs'][:5]}")
     if found["wide"]:
-        problems.append(f"elements wider than their column at 1280 px: {found['wide'][:5]}")
+        problems.append(f"elements wider than their column at {found['viewport']} px: {found['wide'][:5]}")
     if found["bad_alt"]:
         problems.append(f"images without meaningful alt text: {found['bad_alt'][:5]}")
     small = _small_figure_text(found)
@@ -375,6 +546,32 @@ def _problems(found: dict, site: str, *, fonts: bool = True) -> list[str]:
         problems.append(f"figure text under {MIN_FIGURE_TEXT_PX:g} px at 1280 px: {small[:5]}")
     if found["low_res"]:
         problems.append(f"raster images below 2x resolution (use SVG): {found['low_res'][:5]}")
+    return problems + _layout_problems(found)
+
+
+MAX_FIGURE_BYTES = 3_000_000
+
+
+def _layout_problems(found: dict) -> list[str]:
+    """The checks of issue 17, at the width the page was opened at."""
+    problems = []
+    width = found["viewport"]
+    if found["page_width"] > width + 1:
+        problems.append(f"page wider than the {width} px window ({found['page_width']} px): "
+                        f"{found['overflowing'][:3]}")
+    if found["broken_cells"]:
+        problems.append(f"table cells broken inside a word or number at {width} px: "
+                        f"{found['broken_cells'][:8]}")
+    if found["clipped_headings"]:
+        problems.append(f"headings cut at the right edge at {width} px: {found['clipped_headings'][:3]}")
+    if len(found["search_boxes"]) > 1:
+        problems.append(f"{len(found['search_boxes'])} search boxes shown at {width} px")
+    if found["image_bytes"] > MAX_FIGURE_BYTES:
+        problems.append(f"figures weigh {found['image_bytes'] / 1e6:.1f} MB at {width} px "
+                        f"(limit {MAX_FIGURE_BYTES / 1e6:g} MB; {len(found['image_requests'])} requests)")
+    if found["figure_overlaps"]:
+        problems.append(f"figure text overlapping other text or data at {width} px: "
+                        f"{found['figure_overlaps'][:4]}")
     return problems
 
 
@@ -395,11 +592,11 @@ def test_figure_text_is_legible(inspect):
 PHONE_WIDTH_PX = 390
 
 
-def test_figure_text_is_legible_on_a_phone(browser, site):
+def test_figure_text_is_legible_on_a_phone(inspect):
     """At 390 px (a phone) every figure shown, the stacked drawings of wide ones included, keeps 9 px text."""
     small, measured = {}, 0
     for page in PAGES:
-        found = _open_page(browser, site, page, width=PHONE_WIDTH_PX)
+        found = inspect(page, PHONE_WIDTH_PX)
         measured += sum(f["has_text"] for f in found["svg_fonts"])
         if _small_figure_text(found):
             small[page] = _small_figure_text(found)
@@ -408,6 +605,33 @@ def test_figure_text_is_legible_on_a_phone(browser, site):
             small.setdefault(page, []).extend(wide_images)
     assert measured > 0, "no figure text measured at 390 px"
     assert not small, f"at {PHONE_WIDTH_PX} px, figure text under {MIN_FIGURE_TEXT_PX:g} px: {small}"
+
+
+@pytest.mark.parametrize("page_path", PAGES or [pytest.param(None, id="no-build")])
+def test_page_holds_on_a_phone(inspect, page_path):
+    """At 390 px: no sideways scrolling, no word or number broken in a table cell, no heading cut,
+    nothing wider than its column (long code scrolls in its own box), at most 3 MB of figures,
+    and no figure text over other text or over data in the stacked drawings."""
+    found = inspect(page_path, PHONE_WIDTH_PX)
+    problems = _layout_problems(found)
+    wide = [w for w in found["wide"] if not w.startswith("img")]  # images: the legibility test
+    if wide:
+        problems.append(f"elements wider than their column at {PHONE_WIDTH_PX} px: {wide[:5]}")
+    assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+def test_index_page_fits_a_phone(site, browser):
+    """The general index (skipped by the page checks) does not scroll sideways at 390 px either."""
+    if not (HTML_DIR / "genindex.html").exists():
+        pytest.skip("no genindex.html in this build")
+    found = _open_page(browser, site, "genindex.html", width=PHONE_WIDTH_PX)
+    assert found["page_width"] <= PHONE_WIDTH_PX + 1, (found["page_width"], found["overflowing"])
+
+
+def test_one_search_box(inspect):
+    """A desktop page shows exactly one search box (the theme's header and sidebar both had one)."""
+    counts = {page: len(inspect(page)["search_boxes"]) for page in PAGES}
+    assert all(n == 1 for n in counts.values()), counts
 
 
 def test_book_has_math_typeset(inspect):
@@ -435,8 +659,12 @@ def test_report_figures_present(inspect):
             problems.append(f"{name} ({page}): the id is not on a figure")
         elif not figure["images"] or not all(figure["images"]):
             problems.append(f"{name} ({page}): no loaded image in the figure")
-        if f"Report Figure {number}" not in figure["caption"]:
-            problems.append(f"{name} ({page}): caption does not name Report Figure {number}: "
+        # One numbering per caption: the book's own ("Fig. 6") leads, the report's number is
+        # in the text ("... as the report's Figure 1"). Captions of chapter 6 still lead with
+        # "Report Figure N" until that chapter is revised, so both phrasings name the figure.
+        caption = figure["caption"].replace("\u2019", "'")  # the book's smart quotes
+        if f"report's Figure {number}" not in caption and f"Report Figure {number}" not in caption:
+            problems.append(f"{name} ({page}): caption does not name the report's Figure {number}: "
                             f"{figure['caption']!r}")
     assert not problems, "report figures:\n  " + "\n  ".join(problems)
 
@@ -529,3 +757,103 @@ def test_chapters_offer_their_notebook():
         markdown = "".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
         raw_roles = re.findall(r"\{(?:cite|ref|numref|mod|func|class)\}`[^`]*`", markdown)
         assert not raw_roles, f"{notebook.name}: MyST roles left raw: {raw_roles[:5]}"
+
+
+# The checks of issue 17 at 390 px: a page with one defect of each kind, and a clean twin.
+_PHONE_DEFECTS = """<!doctype html><html><body style="margin: 0">
+<article class="bd-article" style="max-width: 370px">
+<h2 style="white-space: nowrap; overflow: hidden">A heading whose words run on beyond the edge of a phone</h2>
+<p>See <code class="literal"><span class="pre" style="white-space: nowrap">land.experiments.study.a_name_far_too_long_for_any_phone_screen</span></code>.</p>
+<table><tr><td style="overflow-wrap: anywhere; width: 24px">covariance</td>
+<td style="overflow-wrap: anywhere; width: 12px">1000</td></tr></table>
+<button class="btn search-button-field">Search</button> <button class="btn search-button-field">Search</button>
+<img src="heavy.svg" alt="A heavy figure drawn with many vector paths" style="width: 300px">
+<img src="overlap.svg" alt="A figure whose legend and title cover its data" style="width: 300px">
+</article></body></html>"""
+_PHONE_CLEAN = """<!doctype html><html><body style="margin: 0">
+<article class="bd-article" style="max-width: 370px">
+<h2>A short heading</h2>
+<p>See <code class="literal"><span class="pre">land.fit_land</span></code>.</p>
+<table><tr><td>covariance</td><td>1000</td></tr></table>
+<button class="btn search-button-field">Search</button>
+<img src="clean.svg" alt="A figure whose legend sits beside its data" style="width: 300px">
+</article></body></html>"""
+_OVERLAP_SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="300pt" height="200pt" viewBox="0 0 300 200">
+<g id="figure_1"><g id="axes_1">
+<g id="PathCollection_1"><defs><path id="m1" d="M 0 -2 L 2 0 L 0 2 L -2 0 z"/></defs>
+<use href="#m1" x="{mx}" y="50"/><use href="#m1" x="{mx2}" y="60"/></g>
+<g id="line2d_1"><path d="M {lx} 120 L {lx2} 120" style="stroke: black"/></g>
+<g id="text_1"><text x="{tx}" y="{ty}" style="font: 14px sans-serif">{title}</text></g>
+<g id="legend_1"><g id="patch_3"><path d="M 30 40 L 140 40 L 140 130 L 30 130 z" style="fill: white"/></g>
+<g id="text_2"><text x="40" y="60" style="font: 12px sans-serif">legend entry</text></g></g>
+<g id="text_3"><text x="170" y="20" style="font: 14px sans-serif">first</text></g>
+<g id="text_4"><text x="{t4}" y="22" style="font: 14px sans-serif">second</text></g>
+</g></g></svg>"""
+
+
+def test_phone_checks_catch_each_defect_on_a_fixture_page(browser, tmp_path):
+    """The issue-17 checks are not vacuous: each fires on a page with its defect; the clean twin passes."""
+    (tmp_path / "defects.html").write_text(_PHONE_DEFECTS)
+    (tmp_path / "clean.html").write_text(_PHONE_CLEAN)
+    (tmp_path / "heavy.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                                        + "<!--" + "x" * 3_100_000 + "--></svg>")
+    # Markers and a line inside the legend's frame, a title over the markers, two labels on each other.
+    (tmp_path / "overlap.svg").write_text(_OVERLAP_SVG.format(mx=60, mx2=90, lx=20, lx2=200, tx=55, ty=58,
+                                                              title="Title", t4=180))
+    (tmp_path / "clean.svg").write_text(_OVERLAP_SVG.format(mx=200, mx2=220, lx=160, lx2=290, tx=150, ty=190,
+                                                            title="Title", t4=240)
+                                        .replace('y="50"', 'y="150"').replace('y="60"', 'y="160"'))
+    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        fixture_site = f"http://127.0.0.1:{server.server_address[1]}"
+        bad = _open_page(browser, fixture_site, "defects.html", width=PHONE_WIDTH_PX)
+        clean = _open_page(browser, fixture_site, "clean.html", width=PHONE_WIDTH_PX)
+    finally:
+        server.shutdown()
+        server.server_close()
+    defects = "\n".join(_layout_problems(bad))
+    for expected in ("page wider than the 390 px window", "broken inside a word or number",
+                     "headings cut", "2 search boxes", "figures weigh 3.1 MB"):
+        assert expected in defects, f"the fixture page's {expected!r} defect went unnoticed:\n{defects}"
+    overlaps = " ".join(bad["figure_overlaps"])
+    for expected in ('text "first" over "second"', "legend over", 'text "Title" over'):
+        assert expected in overlaps, f"{expected!r} went unnoticed: {overlaps}"
+    assert {"covariance", "1000"} <= set(bad["broken_cells"]), bad["broken_cells"]
+    assert _layout_problems(clean) == [], _layout_problems(clean)
+
+
+def test_api_page_names_fitted_attributes_as_in_the_code():
+    """The API page shows ``mean_``, ``covariance_``, ... with their trailing underscore.
+
+    napoleon writes an Attributes entry as ``:ivar mean_:``, and reST then read
+    ``mean_`` as a link named "mean", so the page showed ``mean`` (an
+    AttributeError if typed); ``strip_signature_backslash`` in ``_config.yml``
+    escapes the underscore.
+    """
+    import html as html_module
+
+    import land
+
+    page = HTML_DIR / "book" / "api.html"
+    if not page.exists():
+        _unavailable(f"no API page in {HTML_DIR}: run `make book` first")
+    text = html_module.unescape(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")))
+    text = re.sub(r"\s+", " ", text)
+    checked = 0
+    for estimator in (land.LAND, land.LANDMixture):
+        section = estimator.__doc__.split("Attributes\n")[1].split("\n\n    ---")[0]
+        names = re.findall(r"^\s{4}([a-z][a-z0-9_]*_)\s*:", section, flags=re.M)
+        assert len(names) >= 4, (estimator.__name__, names)
+        start = text.find(f"class land. {estimator.__name__} (")
+        listed = text.find("Variables :", start)
+        assert start >= 0 and listed > start, f"no attribute list for {estimator.__name__} on the API page"
+        ends = [text.find(marker, listed + 12) for marker in
+                (" Examples", " Parameters :", " Raises :", " Returns :", " fit (")]
+        block = text[listed:min([end for end in ends if end > 0] + [listed + 4000])]
+        for name in names:
+            assert f" {name} (" in block, f"{estimator.__name__}.{name} is not on the API page as {name}"
+            assert f" {name[:-1]} (" not in block, f"the API page shows {name[:-1]} for {name}"
+            checked += 1
+    assert checked >= 8

@@ -74,3 +74,35 @@ def test_bad_input(kwargs, error, message):
     args = dict(n=10, mean=MEAN, cov=np.eye(2) * 0.1, rng=np.random.default_rng(0)) | kwargs
     with pytest.raises(error, match=message):
         land.sample_sphere_data(**args)
+
+
+def test_wheel_ships_the_study_results_and_licence(tmp_path):
+    """``pip install .`` brings the study results (package data) and the licence with the package.
+
+    The chapters read their CSVs through ``land.data.result_path``; without
+    the package-data entry in ``pyproject.toml`` an installed ``land`` would
+    have none of them. Built from a copy, so the clone gets no build folders.
+    """
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    from land.data import result_names
+
+    repo = Path(__file__).resolve().parents[1]
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(repo / name, source / name)
+    shutil.copytree(repo / "land", source / "land",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "--quiet", "--wheel-dir", str(tmp_path / "dist"), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    (wheel,) = (tmp_path / "dist").glob("land-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"land/data/study_results/{name}" for name in result_names()}
+    assert len(expected) >= 20 and expected <= names, sorted(expected - names)
+    assert any(name.endswith("licenses/LICENSE") for name in names), sorted(n for n in names if "dist-info" in n)

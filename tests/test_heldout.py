@@ -11,6 +11,7 @@ import pytest
 from scipy.stats import multivariate_normal
 
 import land
+from land.data import result_path
 from land.experiments import heldout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,13 +123,13 @@ def _load_study():
 
 
 def test_study_row_reproduces_the_committed_csv():
-    """Re-run the cheapest row of studies/beyond.py and match book/data/beyond.csv.
+    """Re-run the cheapest row of studies/beyond.py and match the committed beyond.csv.
 
     The same seed gives the same draws, so the numbers agree to floating-point
     noise across machines; we allow 1e-3 (the CSV keeps 6 significant digits).
     """
     study = _load_study()
-    with (ROOT / "book" / "data" / "beyond.csv").open() as handle:
+    with result_path("beyond.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     row = next(r for r in rows if r["dataset"] == "arc" and float(r["width_factor"]) == 1.6
                and int(r["seed"]) == 0)

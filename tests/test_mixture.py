@@ -11,7 +11,7 @@ import land
 from land.model.mixture import LandMixtureFit, _e_step, held_out_log_likelihood, lebesgue_log_density, mixture_log_density
 from land.experiments.mixtures import SPHERE_COVS, SPHERE_MEANS, sphere_experiment
 
-CSV = Path(__file__).resolve().parents[1] / "book" / "data" / "mixtures.csv"
+CSV = land.data.result_path("mixtures.csv")
 
 
 # ------------------------------------------------- weighted objective (model.py)

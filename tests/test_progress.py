@@ -55,3 +55,17 @@ def test_bar_draws_when_asked_and_leaves_the_fit_alone(fit, points, monkeypatch,
     err = capsys.readouterr().err
     assert "LAND" in err and ("it/s" in err or "s/it" in err)
     np.testing.assert_array_equal(quiet, loud)
+
+
+def test_counter_shows_the_limit_as_a_limit_and_stays(monkeypatch):
+    """A fit that stops early must not be drawn as a bar towards its limit, nor vanish at the end."""
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with _progress.progress_bar(100, "LAND fit (natural)", True) as bar:
+        for _ in range(37):
+            bar.update()
+        assert bar.total is None          # no total, so tqdm draws no bar and no time estimate
+        assert bar.leave is True
+    shown = stream.getvalue().split("\r")[-1]
+    assert "37 iterations (limit 100)" in shown, shown
+    assert "<" not in shown and "%" not in shown, shown   # no remaining-time estimate, no percentage

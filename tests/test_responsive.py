@@ -80,6 +80,7 @@ def test_log_labels_are_plain_numbers():
 
 
 def test_long_labels_wrap_and_figure_legends_move_under_the_panels():
+    """A long axis label wraps, and a figure legend ends up under the stacked panels, not on them."""
     fig, axes = plt.subplots(1, 2, figsize=(7, 3))
     for ax in axes:
         ax.plot([0, 1], [0, 1], label="panel line")
@@ -88,10 +89,42 @@ def test_long_labels_wrap_and_figure_legends_move_under_the_panels():
     fig.legend(["first", "second", "third", "fourth", "fifth"], loc="lower center", ncols=5)
     copy = _responsive.narrow_copy(fig)
     assert "\n" in copy.axes[0].get_xlabel()
-    assert copy.legends == []
-    legends = [child for child in copy.axes[1].get_children()
-               if isinstance(child, matplotlib.legend.Legend)]
-    assert len(legends) == 2       # the panel's own legend and the moved one
+    # The stacked copy is laid out by constrained layout, which puts the figure legend
+    # outside, under everything the last panel draws (tick labels and axis label included),
+    # in at most two columns; the panel's own legend stays with its panel.
+    assert len(copy.legends) == 1 and copy.legends[0]._ncols <= 2
+    assert copy.axes[1].get_legend() is not None
+    copy.canvas.draw()
+    renderer = copy.canvas.get_renderer()
+    legend_top = copy.legends[0].get_window_extent(renderer).y1
+    lowest_panel_text = min(ax.get_tightbbox(renderer).y0 for ax in copy.axes)
+    assert legend_top <= lowest_panel_text + 1.0
     wide, narrow = _drawings(responsive_html(fig))
     assert _svg_size_pt(narrow)[0] <= 1.05 * 72 * _responsive.NARROW_WIDTH_IN
+    plt.close("all")
+
+
+def test_legends_sit_above_their_panel_and_refit_in_the_stacked_copy():
+    """legend_above: no legend over the data area, in the wide drawing or the stacked one."""
+    from land.plotting._layout import legend_above
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3), width_ratios=(3, 1))
+    for ax in axes:
+        for k in range(4):
+            ax.plot([0, 1], [k, k + 1], label=f"series number {k}")
+        legend_above(ax)
+    fig.tight_layout()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in axes:
+        assert ax.get_legend().get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1 - 0.5
+    # More columns over the wide panel than over the narrow one, which takes one.
+    assert axes[0].get_legend()._ncols >= 2 and axes[1].get_legend()._ncols == 1
+    copy = _responsive.narrow_copy(fig)
+    copy.canvas.draw()
+    renderer = copy.canvas.get_renderer()
+    for ax in copy.axes:
+        legend = ax.get_legend()
+        assert legend._ncols == 1                    # laid out again for the 3.6 in column
+        assert legend.get_window_extent(renderer).y0 >= ax.get_window_extent(renderer).y1 - 0.5
     plt.close("all")

@@ -1,16 +1,15 @@
-"""Tests of land.experiments.study and of the committed sweep results (book/data/sweep_*.csv)."""
+"""Tests of land.experiments.study and of the committed sweep results (land/data/study_results/sweep_*.csv)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import land
+from land.data import results_dir
 from land.experiments import study
 
-DATA = Path(__file__).resolve().parents[1] / "book" / "data"
+DATA = results_dir()  # the committed results, shipped in the package
 
 
 def test_make_config_rejects_unknown_settings():
@@ -112,7 +111,6 @@ def _check_reproduces(row):
     assert checked >= 5
 
 
-@pytest.mark.skipif(not (DATA / "sweep_n_samples.csv").exists(), reason="sweep CSVs not generated")
 def test_sweep_csv_rows_reproduce():
     """Re-run three committed rows (three sweeps, three seeds) and compare every deterministic column."""
     _check_reproduces(_csv_row("n_samples", n_samples=100, seed=0))
@@ -120,7 +118,6 @@ def test_sweep_csv_rows_reproduce():
     _check_reproduces(_csv_row("optimizer", optimizer="fixed-step", seed=2))
 
 
-@pytest.mark.skipif(not (DATA / "sweep_optimizer.csv").exists(), reason="sweep CSVs not generated")
 def test_pymanopt_rows_reproduce_to_their_conclusion():
     """pymanopt's line searches turn rounding differences between CPUs into different paths.
 
@@ -161,7 +158,8 @@ def test_plot_helpers_return_figures_and_check_shapes():
         study_plots.plot_panels([])
     grid = np.array([[1.0, np.nan], [3.0, 4.0]])
     fig = study_plots.plot_step_grid([0.1, 0.5], [0.5, 1.0], {"mean": grid})
-    assert len(fig.axes) == 2                    # heat map and colour bar
+    # The heat map, with its colour bar as an inset (so it follows the map when panels stack)
+    assert len(fig.axes) == 1 and len(fig.axes[0].child_axes) == 1
     plt.close(fig)
     with pytest.raises(ValueError):
         study_plots.plot_step_grid([0.1], [0.5, 1.0], {"mean": grid})
@@ -170,3 +168,24 @@ def test_plot_helpers_return_figures_and_check_shapes():
 def test_optimizer_traces_rejects_unknown_names():
     with pytest.raises(ValueError):
         study.optimizer_traces(study.make_config(objective="fixed"), ["newton"])
+
+
+def test_step_grid_and_checkpoint_errors_read_the_committed_tables():
+    """The chapter's grid and table helpers: one cell per setting, n/c exactly where a seed failed."""
+    steps = study.load_table(DATA / "sweep_steps_summary.csv")
+    step_means, fractions, grids = study.step_grid(steps)
+    assert grids["mean"].shape == grids["cov"].shape == (step_means.size, fractions.size) == (5, 4)
+    for i, m in enumerate(step_means):
+        for j, f in enumerate(fractions):
+            cell = study.where(steps, step_mean=m, step_cov_fraction=f)
+            assert np.isnan(grids["mean"][i, j]) == (cell["iters_mean_n"][0] < 5)
+            if not np.isnan(grids["mean"][i, j]):
+                assert grids["mean"][i, j] == cell["iters_mean_mean"][0]
+    iterations = study.load_table(DATA / "sweep_iterations_summary.csv")
+    labels = {(0.5, None): "tuned"}
+    errors, markdown = study.checkpoint_errors(iterations, labels, [10, 100], shown=[100])
+    rows = markdown.splitlines()
+    assert rows[0] == "| *s* | steps | k = 100 |" and len(rows) == 2 + 2 * len(np.unique(iterations["sd"]))
+    cell = study.where(iterations, sd=0.7, step_mean=0.5, step_cov=None)
+    assert errors[0.7, "tuned", "cov_err"] == [cell["cov_err_at_10_mean"][0], cell["cov_err_at_100_mean"][0]]
+    assert f"{cell['cov_err_at_100_mean'][0]:.3f} ± {cell['cov_err_at_100_std'][0]:.3f}" in markdown

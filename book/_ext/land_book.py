@@ -86,16 +86,19 @@ def _caption_alt(caption) -> str:
     return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "..."
 
 
-_DATA_SVG = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt=""')
+_DATA_SVG = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 
 
 def _responsive_figures(app, doctree, docname):
-    """Write the two drawings of each responsive figure to files, with the caption as alt text.
+    """Write the two drawings of each responsive figure to files, shown through one ``<picture>``.
 
     ``land.plotting.responsive_html`` embeds both drawings of a figure (wide
     and stacked) as data URIs, which works anywhere, Jupyter included; in the
     book they become files under ``_images/`` like every other figure, so a
-    page stays small and the browser caches them.
+    page stays small and the browser caches them. Two ``<img>`` elements, one
+    hidden by CSS, would still both be downloaded; a ``<picture>`` whose
+    ``<source>`` holds the stacked drawing for narrow windows makes the
+    browser fetch only the drawing it shows.
     """
     import base64
     import hashlib
@@ -115,15 +118,76 @@ def _responsive_figures(app, doctree, docname):
         caption = next(iter(figure.findall(nodes.caption)), None) if figure is not None else None
         alt = html.escape(_caption_alt(caption), quote=True) if caption is not None else "A figure"
 
-        def to_file(match):
-            svg = base64.b64decode(match.group(1))
+        def to_file(data):
+            svg = base64.b64decode(data)
             name = hashlib.sha256(svg).hexdigest()[:32] + ".svg"
             images.mkdir(parents=True, exist_ok=True)
             (images / name).write_bytes(svg)
-            return f'src="{posixpath.relpath("_images/" + name, page_dir or ".")}" alt="{alt}"'
+            return posixpath.relpath("_images/" + name, page_dir or ".")
 
-        text = _DATA_SVG.sub(to_file, raw.astext())
+        drawings = [to_file(data) for data in _DATA_SVG.findall(raw.astext())]
+        if len(drawings) == 2:
+            wide, narrow = drawings
+            text = (f'<div class="land-figure"><picture>'
+                    f'<source media="(max-width: {_breakpoint_px()}px)" srcset="{narrow}">'
+                    f'<img class="land-figure-picture" src="{wide}" alt="{alt}"></picture></div>')
+        else:
+            text = "".join(f'<img src="{src}" alt="{alt}">' for src in drawings)
         raw.replace_self(nodes.raw("", text, format="html"))
+
+
+def _breakpoint_px() -> int:
+    from land.plotting._responsive import BREAKPOINT_PX
+
+    return BREAKPOINT_PX
+
+
+_NUMBER_CELL = re.compile(r"^[\s\d.,:;±+\-−–—%×x()\[\]/<>≤≥=~≈*]*(nan|inf)?[\s\d.,±+\-−–%×()/]*"
+                          r"(s|ms|rad|nats?|px|MB|kB|%)?$")
+
+
+def _mark_number_cells(app, doctree, docname):
+    """Give table cells that hold a number (or a number ± its error) the class ``land-number``.
+
+    The stylesheet keeps such cells on one line, so "0.288 ± 0.002" is not
+    spread over three lines and a table that is then too wide scrolls in its
+    own box.
+    """
+    from docutils import nodes
+
+    for entry in doctree.findall(nodes.entry):
+        text = re.sub(r"(?<=\d)e(?=[-+−]?\d)", "", " ".join(entry.astext().split()))  # 1e-3
+        if text and len(text) <= 32 and any(c.isdigit() for c in text) and _NUMBER_CELL.match(text):
+            entry["classes"].append("land-number")
+
+
+_INLINE_LITERAL = re.compile(r'(<span class="pre">)([^<]*)(</span>)')
+_BREAK_AFTER = re.compile(r"([./])(?=[A-Za-z_])")
+
+
+def _tidy_page(app, pagename, templatename, context, doctree):
+    """Page-level fixes: inline code may break after a dot, and no unused thebe scripts.
+
+    * In inline code, ``<wbr>`` after each dot or slash followed by a name, so
+      ``land.experiments.study.run_one`` may wrap at its dots on a phone.
+    * sphinx-thebe (added by Jupyter Book 1.x whether or not a page uses it)
+      puts a configuration script on every page, twice over, and the second
+      copy throws "Identifier 'THEBE_JS_URL' has already been declared". This
+      book does not launch code online, so its scripts are dropped.
+    """
+    body = context.get("body")
+    if body:
+        context["body"] = _INLINE_LITERAL.sub(
+            lambda m: m.group(1) + _BREAK_AFTER.sub(r"\1<wbr>", m.group(2)) + m.group(3), body)
+    scripts = context.get("script_files")
+    if scripts:
+        context["script_files"] = [js for js in scripts if not _is_thebe(js)]
+
+
+def _is_thebe(js) -> bool:
+    name = str(getattr(js, "filename", js) or "")
+    body = str(getattr(js, "attributes", {}).get("body", "") or "")
+    return "thebe" in name.lower() or "THEBE_JS_URL" in body
 
 
 def _plain(text: str) -> str:
@@ -166,10 +230,100 @@ def _write_notebooks(app, exception):
             target = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
             target.parent.mkdir(parents=True, exist_ok=True)
             notebook = jupytext.read(source)
+            exercises = _exercise_numbers(notebook)
+            cells = []
             for cell in notebook.cells:
                 if cell.cell_type == "markdown":
-                    cell.source = _plain_roles(app, cell.source)
+                    cell.source = plain_markdown(_plain_roles(app, cell.source), exercises)
+                    if not cell.source.strip():
+                        continue  # a cell that held only a label or a solution's end
+                cells.append(cell)
+            notebook.cells = cells
             jupytext.write(notebook, target, fmt="ipynb")
+
+
+_FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[a-z-]+)\}\s*(?P<argument>.*?)\s*$")
+_OPTION = re.compile(r"^:[a-z_-]+:")
+_LABEL_LINE = re.compile(r"^\([A-Za-z0-9_:.-]+\)=\s*$")
+_ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
+                "warning": "Warning", "caution": "Caution", "attention": "Attention",
+                "danger": "Danger", "error": "Error", "seealso": "See also"}
+
+
+def _exercise_numbers(notebook) -> dict[str, int]:
+    """Exercise labels of a notebook in order of appearance, numbered from 1 as on the page."""
+    labels: dict[str, int] = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.splitlines()
+        for k, line in enumerate(lines):
+            found = _FENCE.match(line)
+            if found and found.group("name") == "exercise":
+                option = next((ln for ln in lines[k + 1:k + 4] if ln.startswith(":label:")), None)
+                key = option.split(":label:", 1)[1].strip() if option else f"#{len(labels)}"
+                labels[key] = len(labels) + 1
+    return labels
+
+
+def plain_markdown(text: str, exercises: dict[str, int]) -> str:
+    """MyST Markdown of one cell as plain Jupyter Markdown.
+
+    Jupyter shows MyST's directives and targets as literal text, so the
+    notebook offered for download writes them out: a target line
+    ``(label)=`` is dropped; an admonition becomes a quoted block with a
+    bold title; an exercise becomes a numbered heading ("Exercise 2", as on
+    the page, with its title if it has one) followed by its text; a gated
+    solution's start becomes a heading "Solution to Exercise 2" (its code
+    cells follow as ordinary cells) and its end disappears. Directive
+    options (``:class:``, ``:label:``) are dropped with their directive.
+    Anything else, code blocks and math included, is left as it is.
+    """
+    out: list[str] = []
+    lines = text.splitlines()
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        if _LABEL_LINE.match(line):
+            k += 1
+            continue
+        found = _FENCE.match(line)
+        if not found or found.group("name") in ("code-cell", "math"):
+            out.append(line)
+            k += 1
+            continue
+        fence, name, argument = found.group("fence"), found.group("name"), found.group("argument")
+        end = k + 1
+        while end < len(lines) and lines[end].strip() != fence:
+            end += 1
+        options = [ln for ln in lines[k + 1:end] if _OPTION.match(ln)]
+        body = [ln for ln in lines[k + 1:end] if not _OPTION.match(ln)]
+        label = next((ln.split(":label:", 1)[1].strip() for ln in options if ln.startswith(":label:")), "")
+        while body and not body[0].strip():
+            body.pop(0)
+        if name == "admonition" or name in _ADMONITIONS:
+            title = argument or _ADMONITIONS.get(name, "Note")
+            out.append(f"> **{title}**")
+            out.append(">")
+            out.extend(f"> {ln}".rstrip() for ln in body)
+        elif name == "exercise":
+            number = exercises.get(label)
+            heading = f"Exercise {number}" if number else "Exercise"
+            out.append(f"### {heading}" + (f": {argument}" if argument else ""))
+            out.append("")
+            out.extend(body)
+        elif name in ("solution-start", "solution"):
+            number = exercises.get(argument)
+            out.append(f"#### Solution to Exercise {number}" if number else "#### Solution")
+            out.append("")
+            out.extend(body)
+        elif name == "solution-end":
+            pass
+        else:  # an unknown directive: keep its text, lose the fence
+            out.extend(body)
+        k = end + 1
+    squeezed = [ln for k, ln in enumerate(out) if ln.strip() or k == 0 or out[k - 1].strip()]
+    return "\n".join(squeezed).strip("\n") + ("\n" if text.endswith("\n") else "")
 
 
 _ROLE = re.compile(r"\{(cite|ref|numref|mod|func|class|meth|eq)\}`([^`]*)`")
@@ -237,6 +391,8 @@ def setup(app):
     app.connect("missing-reference", _resolve_in_land)
     app.connect("doctree-resolved", _alt_from_captions)
     app.connect("doctree-resolved", _responsive_figures)
+    app.connect("doctree-resolved", _mark_number_cells)
+    app.connect("html-page-context", _tidy_page)
     # The chapters' kernels start after this and inherit it: fits draw no progress bars in the pages.
     os.environ["LAND_PROGRESS"] = "0"
     # Before sphinx-book-theme builds its header buttons (priority 501).

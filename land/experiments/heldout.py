@@ -506,7 +506,7 @@ def study_differences(study, settings):
     Parameters
     ----------
     study : numpy structured array
-        ``book/data/beyond.csv`` read with ``np.genfromtxt(..., names=True)``.
+        ``beyond.csv`` (``land.data.result_path("beyond.csv")``) read with ``np.genfromtxt(..., names=True)``.
     settings : sequence of (str, float)
         ``(dataset, width_factor)`` pairs.
 

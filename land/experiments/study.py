@@ -56,6 +56,8 @@ __all__ = [
     "REFERENCE_SETTINGS",
     "PROPOSAL_SD",
     "make_config",
+    "step_grid",
+    "checkpoint_errors",
     "run_rngs",
     "run_one",
     "first_within",
@@ -413,6 +415,74 @@ def where(table, **equals) -> dict:
         else:
             keep &= np.isclose(values, float(value))
     return {column: values[keep] for column, values in table.items()}
+
+
+def step_grid(steps, n_seeds: int = 5):
+    """Iterations to convergence over (mean step, covariance step fraction), from the steps sweep.
+
+    Parameters
+    ----------
+    steps : dict
+        The summary table of the ``steps`` sweep (:func:`load_table`).
+    n_seeds : int
+        Seeds per setting; a cell where fewer converged is NaN ("n/c").
+
+    Returns
+    -------
+    step_means : ndarray, shape=[m]
+    fractions : ndarray, shape=[f]
+    grids : dict
+        ``"mean"`` and ``"cov"``: arrays of shape [m, f] of the mean
+        iterations over the seeds, NaN where not all seeds converged.
+    """
+    step_means = np.unique(steps["step_mean"])
+    fractions = np.unique(steps["step_cov_fraction"])
+    grids = {name: np.full((step_means.size, fractions.size), np.nan) for name in ("mean", "cov")}
+    for i, m in enumerate(step_means):
+        for j, f in enumerate(fractions):
+            cell = where(steps, step_mean=m, step_cov_fraction=f)
+            for name in grids:
+                if cell[f"iters_{name}_n"][0] == n_seeds:
+                    grids[name][i, j] = cell[f"iters_{name}_mean"][0]
+    return step_means, fractions, grids
+
+
+def checkpoint_errors(iterations, labels, checkpoints, shown=None):
+    """Errors against the target at iteration checkpoints, as a dict and as a Markdown table.
+
+    Parameters
+    ----------
+    iterations : dict
+        The summary table of the ``iterations`` sweep (:func:`load_table`).
+    labels : dict
+        ``(step_mean, step_cov) -> label`` of the step settings to report.
+    checkpoints : sequence of int
+        Iterations with ``<kind>_at_<k>`` columns in the table.
+    shown : sequence of int, optional
+        The checkpoints the Markdown table shows (default: all).
+
+    Returns
+    -------
+    errors : dict
+        ``(sd, label, kind) -> list`` of mean errors at each checkpoint, for
+        ``kind`` in ``"mean_err"``, ``"cov_err"``.
+    markdown : str
+        One row per spread, setting and kind, "mean ± standard deviation"
+        over the seeds, at the ``shown`` checkpoints.
+    """
+    shown = list(checkpoints) if shown is None else list(shown)
+    lines = ["| *s* | steps | " + " | ".join(f"k = {k}" for k in shown) + " |",
+             "|---" * (len(shown) + 2) + "|"]
+    errors = {}
+    for sd in np.unique(iterations["sd"]):
+        for (m, c), label in labels.items():
+            cell = where(iterations, sd=sd, step_mean=m, step_cov=c)
+            for kind in ("mean_err", "cov_err"):
+                errors[sd, label, kind] = [cell[f"{kind}_at_{k}_mean"][0] for k in checkpoints]
+                cells = " | ".join(f"{cell[f'{kind}_at_{k}_mean'][0]:.3f} ± {cell[f'{kind}_at_{k}_std'][0]:.3f}"
+                                   for k in shown)
+                lines.append(f"| {sd:g} | {label}, {'mean' if kind == 'mean_err' else 'Σ'} | {cells} |")
+    return errors, "\n".join(lines)
 
 
 # ------------------------------------------------ the fixed-sample objective

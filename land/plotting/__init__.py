@@ -31,8 +31,10 @@ def use_book_style() -> None:
         "xtick.labelsize": 10,
         "ytick.labelsize": 10,
         "legend.fontsize": 11,
-        "figure.dpi": 110,
-        "savefig.dpi": 110,
+        # Rasterised parts of an SVG (the heat maps) at 220 dpi: twice the about 100 px per
+        # inch at which a 7 in figure fills the 1280 px page's column. Text stays vector.
+        "figure.dpi": 220,
+        "savefig.dpi": 220,
         "figure.figsize": (7.0, 3.4),
         "axes.grid": True,
         "grid.alpha": 0.3,

@@ -19,7 +19,10 @@ import textwrap
 import warnings
 
 import numpy as np
+from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 from matplotlib.ticker import LogFormatter
+
+from land.plotting._layout import legend_above
 
 __all__ = ["BREAKPOINT_PX", "NARROW_WIDTH_IN", "PlainLogFormatter", "plain_log_labels",
            "responsive_html"]
@@ -130,12 +133,17 @@ def narrow_copy(fig):
     else:
         new_height = height * float(np.clip(NARROW_WIDTH_IN / width, 0.75, 1.0))
     copy.set_size_inches(NARROW_WIDTH_IN, new_height)
+    engine = copy.get_layout_engine()
+    if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
+        # Hand-placed margins, or a one-off tight_layout(), were meant for the wide drawing
+        # (the placeholder that tight_layout() leaves does no layout): constrained layout
+        # places the stacked panels with the legends above them and their labels. A figure
+        # whose colour bars were made for gridspec layouts keeps to tight layout.
+        try:
+            copy.set_layout_engine("constrained")
+        except RuntimeError:
+            copy.set_layout_engine("tight")
     _fit_text_to_column(copy)
-    if copy.get_layout_engine() is None:
-        # Hand-placed margins were meant for the wide drawing; tight layout places the
-        # stacked panels with their legends and labels (constrained layout, where the
-        # figure chose it, stays).
-        copy.set_layout_engine("tight")
     return copy
 
 
@@ -174,15 +182,28 @@ def _fit_text_to_column(fig) -> None:
             if len(text) > 34 and "$" not in text and "\n" not in text:
                 label.set_text(textwrap.fill(text, 32))
     main = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_visible()]
+    for ax in main:
+        legend = ax.get_legend()
+        if legend is not None and getattr(legend, "_land_above", False):
+            # Its columns were chosen for the wide panel; choose again for the column.
+            legend_above(ax, legend.legend_handles, [t.get_text() for t in legend.texts],
+                         width_chars=int(NARROW_WIDTH_IN * 0.8 * 12))
+    constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     for legend in list(fig.legends):
         if not main:
             break
         handles, texts = legend.legend_handles, [t.get_text() for t in legend.texts]
         legend.remove()
+        # Two columns only if two labels fit side by side in the column.
+        ncols = min(2, len(texts)) if max(len(t) for t in texts) <= 16 else 1
+        if constrained:
+            # Under the last panel's tick labels and axis label, wherever they end.
+            fig.legend(handles, texts, loc="outside lower center", ncols=ncols, handlelength=3.0)
+            continue
         if main[-1].get_legend() is not None:
             main[-1].add_artist(main[-1].get_legend())  # keep the panel's own legend too
         main[-1].legend(handles, texts, loc="upper center", bbox_to_anchor=(0.5, -0.22),
-                        ncols=min(2, len(texts)))
+                        ncols=ncols, handlelength=3.0)
 
 
 def _img(svg: bytes, css_class: str) -> str:

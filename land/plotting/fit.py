@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from land._validation import as_float_array
+from land.plotting._layout import legend_above, figure_legend_above
 from land.plotting._responsive import plain_log_labels
 
 __all__ = [
@@ -72,7 +73,9 @@ def _draw_sphere_data(ax, points, target_mean, means, *, tilt: float = 0.6) -> N
     grid = np.stack([np.sin(polar) * np.cos(azimuth), np.sin(polar) * np.sin(azimuth), np.cos(polar)])
     hidden = np.einsum("kij,k->ij", grid, view) < 0
     grid[:, hidden] = np.nan
-    ax.plot_wireframe(*grid, color="0.8", linewidth=0.4)
+    # Clipped to the axes' box: a zoomed cap would otherwise show the rest of the wireframe
+    # cut off by the panel's edge.
+    ax.plot_wireframe(*grid, color="0.8", linewidth=0.4, axlim_clip=True)
     visible = points[points @ view > 0]
     ax.scatter(*visible.T, s=1.5, color="0.55", alpha=0.4, depthshade=False, label="data", zorder=1)
     ax.plot(*means.T, color="tab:red", linewidth=1.8, label="fitted mean", zorder=3)
@@ -88,7 +91,8 @@ def _draw_sphere_data(ax, points, target_mean, means, *, tilt: float = 0.6) -> N
     for set_limits, c in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), centre):
         set_limits(c - half_width, c + half_width)
     # The whole sphere leaves a wide margin inside a 3-D axis; enlarge it to fill the panel.
-    ax.set_box_aspect((1, 1, 1), zoom=1.35 if half_width >= 1.0 else 1.0)
+    # A cap, clipped to the axes' box, leaves the same margin: zoom it in as well.
+    ax.set_box_aspect((1, 1, 1), zoom=1.35 if half_width >= 1.0 else 1.6)
     ax.set_axis_off()
 
 
@@ -135,7 +139,7 @@ def plot_sphere_fit(points, target_mean, means, mean_error, cov_error, *,
     ax_sphere = fig.add_subplot(grid[0, 0], projection="3d", proj_type="ortho",
                                 computed_zorder=False)
     _draw_sphere_data(ax_sphere, points, target_mean, means)
-    ax_sphere.legend(loc="upper left", bbox_to_anchor=(0.0, 1.02))
+    legend_above(ax_sphere)
 
     ax_mean = fig.add_subplot(grid[0, 1])
     for k in range(3):
@@ -143,7 +147,7 @@ def plot_sphere_fit(points, target_mean, means, mean_error, cov_error, *,
         ax_mean.axhline(target_mean[k], color=_COORD_COLOURS[k], linestyle="--", linewidth=1)
     ax_mean.set_xlabel("iteration")
     ax_mean.set_ylabel("mean coordinate (dashed: target)")
-    ax_mean.legend(ncol=3, loc="best")
+    legend_above(ax_mean)
 
     ax_error = fig.add_subplot(grid[1, :])
     ax_error.semilogy(iterations, mean_error, color="tab:red", label="mean: geodesic error (rad)")
@@ -160,8 +164,8 @@ def plot_sphere_fit(points, target_mean, means, mean_error, cov_error, *,
     ax_error.set_ylim(bottom=0.5 * min(shown + [1e-2]))
     ax_error.set_xlabel("iteration")
     ax_error.set_ylabel("error against the target")
-    ax_error.legend(loc="best")
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.08, top=0.97, wspace=0.35, hspace=0.3)
+    legend_above(ax_error)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.08, top=0.93, wspace=0.35, hspace=0.45)
     return fig
 
 
@@ -203,8 +207,9 @@ def plot_convergence_comparison(mean_curves: Mapping, cov_curves: Mapping, *,
         plain_log_labels(ax)
         ax.set_xlabel("iteration + 1")
         ax.set_ylabel(ylabel)
-    axes[0].legend()
+    handles, names = axes[0].get_legend_handles_labels()
     fig.tight_layout()
+    figure_legend_above(fig, handles, names)
     return fig
 
 
@@ -245,7 +250,7 @@ def plot_mismatch(radii, grid, densities: Mapping, variance_traces: Mapping,
                        **styles.get(label, {}))
     ax_radius.set_xlabel("distance to the target mean $r$ (rad)")
     ax_radius.set_ylabel("density of $r$")
-    ax_radius.legend()
+    legend_above(ax_radius)
 
     for label, trace in variance_traces.items():
         trace = _curve(trace, f"variance_traces[{label!r}]")
@@ -255,7 +260,7 @@ def plot_mismatch(radii, grid, densities: Mapping, variance_traces: Mapping,
                        **{"color": "0.3", **styles.get(label, {})})
     ax_var.set_xlabel("iteration")
     ax_var.set_ylabel(r"fitted variance per axis (rad$^2$)")
-    ax_var.legend()
+    legend_above(ax_var)
     fig.tight_layout()
     return fig
 
@@ -306,7 +311,7 @@ def plot_learned_fit(target_mean, means: Mapping, mean_errors: Mapping, *,
     ax_mean.set_ylabel("mean coordinate (dotted: target)")
     ax_error.set_ylabel(r"$|\mu_k - \mu_{\mathrm{target}}|$")
     ax_error.set_ylim(bottom=0.0)
-    ax_error.legend()
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles))
+    legend_above(ax_error)
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), handlelength=3.0)
     fig.tight_layout(rect=(0.0, 0.08, 1.0, 1.0))
     return fig

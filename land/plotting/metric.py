@@ -13,6 +13,7 @@ from matplotlib.colors import Normalize
 from matplotlib.patches import Ellipse
 
 from land._validation import as_float_array, check_points, check_positive_int
+from land.plotting._layout import legend_above
 from land.plotting._responsive import plain_log_labels
 
 __all__ = [
@@ -138,7 +139,8 @@ def plot_volume_element_map(lat, lon, log_volume, data, *, mean=None, upper_boun
     lat, lon, log_volume = _check_grid(lat, lon, log_volume, "log_volume")
     data_lat, data_lon = to_lat_lon(data)
     fig, ax = plt.subplots(figsize=(7.0, 3.3), constrained_layout=True)
-    mesh = ax.pcolormesh(lon, lat, log_volume, shading="nearest", cmap="viridis",
+    # Rasterised inside the SVG: a vector mesh of this size weighs megabytes and shows seams.
+    mesh = ax.pcolormesh(lon, lat, log_volume, shading="nearest", cmap="viridis", rasterized=True,
                          vmax=upper_bound)
     ax.scatter(data_lon, data_lat, s=1.5, c="white", alpha=0.6, linewidths=0)
     if mean is not None:
@@ -180,12 +182,12 @@ def plot_kernel_width_maps(lat, lon, log_volumes: dict, data):
     fig, axes = plt.subplots(len(grids), 1, figsize=(6.4, 2.0 * len(grids) + 0.5), squeeze=False,
                              sharex=True, layout="constrained")
     for ax, (width, values) in zip(axes[:, 0], grids.items()):
-        mesh = ax.pcolormesh(lon, lat, values, shading="nearest", cmap="viridis", norm=norm)
+        mesh = ax.pcolormesh(lon, lat, values, shading="nearest", cmap="viridis", norm=norm,
+                             rasterized=True)
         ax.scatter(data_lon, data_lat, s=0.8, c="white", alpha=0.4, linewidths=0)
         _map_axes(ax)
         ax.set_xticks([-180, -90, 0, 90, 180])
-        ax.text(0.02, 0.96, rf"$\sigma = {width:g}$", transform=ax.transAxes, va="top",
-                color="white", fontsize=11)
+        ax.set_title(rf"$\sigma = {width:g}$", loc="left")
         ax.set_ylabel("latitude (deg)")
         if ax is not axes[-1, 0]:
             ax.set_xlabel("")
@@ -240,7 +242,7 @@ def plot_learned_geodesics(log_coords, radius, arc, times):
     right.axhline(0.0, color="0.5", lw=0.8)
     right.set_xlabel("great-circle distance from the mean (rad)")
     right.set_ylabel(r"$\|\mathbf{x}\| - 1$")
-    right.legend(loc="lower left")
+    legend_above(right)
     return fig
 
 
@@ -280,7 +282,7 @@ def plot_monte_carlo_convergence(sizes, values, std_errors, exact, *, flat_value
     plain_log_labels(ax)
     ax.set_xlabel("number of draws $S$")
     ax.set_ylabel(r"$C(\boldsymbol{\mu}, \Sigma)$")
-    ax.legend(loc="lower right")
+    legend_above(ax)
     return fig
 
 
@@ -343,12 +345,12 @@ def plot_descent_directions(data_coords, cov, directions: dict, target, distance
     left.set_aspect("equal")
     left.set_xlabel("frame coordinate 1 (rad)")
     left.set_ylabel("frame coordinate 2 (rad)")
-    left.legend(loc="upper left")
+    legend_above(left)
     right.axhline(0.0, color="0.5", lw=0.8)
     lowest = min(float(np.min(values)) for values in profiles.values())
     if lowest < 0:
         right.set_ylim(1.3 * lowest, -1.0 * lowest)
     right.set_xlabel("distance moved along the direction (rad)")
     right.set_ylabel(r"change in $\phi$")
-    right.legend(loc="upper right")
+    legend_above(right)
     return fig

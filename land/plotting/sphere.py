@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from land._validation import as_float_array, check_points
+from land.plotting._layout import legend_above
 
 __all__ = [
     "add_sphere_axes",
@@ -198,7 +199,7 @@ def plot_radius_histograms(sample_radii: dict, radius_grid, densities: dict, *, 
                 label=f"{label}: sample")
         ax.plot(grid, densities[label], color=color, lw=1.8, label=f"{label}: density")
     ax.set(xlabel="geodesic radius $r = d(\\mu, x)$ (rad)", ylabel="density", xlim=(0.0, np.pi))
-    ax.legend()
+    legend_above(ax)
     return fig
 
 
@@ -252,9 +253,10 @@ def plot_exp_pairs(base_point, sphere_points, learned_points, *, data_points=Non
 
 _MEASURE_LABELS = {
     "max_radial": "max $||x(t)|-1|$",
-    "max_plane_angle": "max angle to great-circle plane (rad)",
+    # Two lines: on one, these labels are taller than their panels and run into each other.
+    "max_plane_angle": "max angle to\ngreat-circle plane (rad)",
     "endpoint_distance": "$|x(1) - \\mathrm{Exp}_\\mu(v)|$",
-    "arc_progress": "arc progress (1 = great circle)",
+    "arc_progress": "arc progress\n(1 = great circle)",
 }
 
 
@@ -295,7 +297,7 @@ def plot_deviation_study(study, *, measures=("max_radial", "max_plane_angle", "e
             ax.set_ylim(bottom=0.0)
     for ax in list(axes.flat)[len(measures):]:
         ax.set_visible(False)
-    axes[0, 0].legend()
+    legend_above(axes[0, 0])
     return fig
 
 
@@ -322,5 +324,5 @@ def plot_deviation_by_length(deviations, *, labels=None):
     ax.plot(grid, 2.0 * np.sin(grid / 2.0), "k--", lw=1.0,
             label="chord $|\\mathrm{Exp}_\\mu(v) - \\mu|$ (scale)")
     ax.set(xlabel="great-circle length $|v|$ (rad)", ylabel="end-point distance")
-    ax.legend()
+    legend_above(ax)
     return fig

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from land._validation import as_float_array
+from land.plotting._layout import figure_legend_above
 from land.plotting._responsive import plain_log_labels
 
 __all__ = ["plot_panels", "plot_step_grid"]
@@ -71,18 +72,23 @@ def plot_panels(panels: Sequence[Mapping], *, ncols: int | None = None, width: f
             ax.fill_between(x[keep], low[keep], high[keep], color=line.get_color(), alpha=0.2,
                             linewidth=0)
         for label, level in panel.get("lines", {}).items():
-            ax.axhline(level, color="0.4", linestyle=":", linewidth=1)
-            ax.annotate(label, (0.02, level), xycoords=("axes fraction", "data"),
-                        color="0.3", va="bottom")
+            # Named in the legend, not written on the panel where a curve may run.
+            ax.axhline(level, color="0.4", linestyle=":", linewidth=1.2, label=label)
         ax.set_xscale(panel.get("xscale", "linear"))
         ax.set_yscale(panel.get("yscale", "linear"))
         plain_log_labels(ax)
         ax.set_xlabel(panel.get("xlabel", ""))
         ax.set_ylabel(panel.get("ylabel", ""))
-        ax.legend()
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     fig.tight_layout()
+    # One legend above all panels, each label once (panels usually share their series).
+    entries = {}
+    for ax in axes.flat[:len(panels)]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    if entries:
+        figure_legend_above(fig, list(entries.values()), list(entries))
     return fig
 
 
@@ -108,7 +114,7 @@ def plot_step_grid(step_means, fractions, grids: Mapping, *, labels: Mapping | N
     fractions = as_float_array(fractions, "fractions")
     labels = {} if labels is None else dict(labels)
     fig, axes = plt.subplots(1, len(grids), figsize=(min(7.0, 2.4 * len(grids) + 0.4), 3.3),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for ax, (title, grid) in zip(axes.flat, grids.items()):
         grid = np.asarray(grid, dtype=float)      # NaN allowed: "not converged"
         if grid.shape != (step_means.size, fractions.size):
@@ -121,11 +127,14 @@ def plot_step_grid(step_means, fractions, grids: Mapping, *, labels: Mapping | N
                 text = "n/c" if np.isnan(grid[i, j]) else f"{grid[i, j]:.0f}"
                 ax.text(j, i, text, ha="center", va="center", color="white"
                         if not np.isnan(grid[i, j]) and grid[i, j] < np.nanmax(grid) / 2 else "black")
-        ax.set_xticks(range(fractions.size), [f"{f:g}" for f in fractions])
+        # Slanted, so that labels such as 0.05, 0.15, 0.5 do not run into each other.
+        ax.set_xticks(range(fractions.size), [f"{f:g}" for f in fractions], rotation=45,
+                      ha="right", rotation_mode="anchor")
         ax.set_yticks(range(step_means.size), [f"{m:g}" for m in step_means])
         ax.set_xlabel(r"covariance step $\eta_\Sigma \hat s$")
-        ax.set_ylabel(r"mean step $\eta_\mu$")
+        if ax is axes.flat[0]:  # the rows are the same in every panel
+            ax.set_ylabel(r"mean step $\eta_\mu$")
         ax.grid(False)
-        fig.colorbar(image, ax=ax, label=labels.get(title, title))
-    fig.tight_layout()
+        # An inset colour bar follows its panel when the phone drawing stacks the panels.
+        fig.colorbar(image, cax=ax.inset_axes((1.04, 0.0, 0.06, 1.0)), label=labels.get(title, title))
     return fig
