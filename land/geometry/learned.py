@@ -2,8 +2,8 @@
 
 Exp integrates the geodesic ODE of a diagonal metric; Log solves the two-point
 boundary value problem with a cascade of solvers. Both are handed to the
-pluggable solvers of :mod:`land.numerics` (an :class:`~land.numerics.ExpIntegrator`
-and a :class:`~land.numerics.LogCascade`), which run compiled kernels over
+pluggable solvers of :mod:`land.numerics` (an ``land.numerics.ExpIntegrator``
+and a ``land.numerics.LogCascade``), which run compiled kernels over
 whole batches in the metric's standardised coordinates, so that shifting or
 rescaling the problem does not change the answers. This module keeps only
 the geometry. Every solve reports whether it converged and how far off it is.
@@ -57,7 +57,7 @@ class LearnedManifold:
     integrator : land.numerics.ExpIntegrator, optional
         The Exp solver. Default: DOP853 at ``rtol`` and ``atol``.
     log_solver : land.numerics.LogCascade, optional
-        The Log solver. Default: the cascade of :data:`land.numerics.STAGES`
+        The Log solver. Default: the cascade of ``land.numerics.STAGES``
         with Newton shooting at ``log_tol`` and ``max_newton``, and
         collocation at ``bvp_tol``.
     rtol, atol : float
@@ -441,7 +441,7 @@ class LearnedManifold:
 
     def solve_log(self, base_point, points, *, initial_velocities=None,
                   stages=None) -> GeodesicResult:
-        """Log of each point by the solver cascade (:class:`~land.numerics.LogCascade`).
+        """Log of each point by the solver cascade (``land.numerics.LogCascade``).
 
         The stages run one after another, each only on the points the
         earlier ones left unsolved: Newton shooting from the warm start (when
@@ -459,7 +459,7 @@ class LearnedManifold:
         initial_velocities : array-like, shape like ``points``, optional
             Warm starts (e.g. the previous iteration's Logs).
         stages : sequence of str, optional
-            Run only these stages of :data:`land.numerics.STAGES`, in this
+            Run only these stages of ``land.numerics.STAGES``, in this
             order (default: the cascade's own).
 
         Returns

@@ -19,7 +19,7 @@ What the estimators promise beyond the functional interface:
   (one point, identical points, fewer points than dimensions plus one, a
   constant feature, sphere data on one great circle) are refused with a
   ``ValueError`` naming ``X``; a covariance that reaches the floor
-  ``reg_covar`` warns with :class:`~land.DegenerateLikelihoodWarning`.
+  ``reg_covar`` warns with ``land.DegenerateLikelihoodWarning``.
 * **Densities that are densities.** The constant ``log C`` behind every
   score is estimated once more after the fit, with the exact volume term
   (the Jacobian of Exp included) and ``max(n_mc_samples, 4096)`` randomised
@@ -33,7 +33,7 @@ What the estimators promise beyond the functional interface:
   Riemannian volume measure instead.
 * **Every point scored.** A point whose Log fails gets the density at an
   upper bound of its distance (see :meth:`LAND.score_samples`), and a
-  :class:`~land.GeodesicSolverWarning` counts such points.
+  ``land.GeodesicSolverWarning`` counts such points.
 """
 
 from __future__ import annotations
@@ -304,10 +304,10 @@ class LAND(DensityMixin, BaseEstimator):
         trace(Sigma_0) / d``, where ``Sigma_0`` is the scatter of the Log
         coordinates of ``X`` at the initial mean. Being relative, it scales
         with the data. Reaching it warns with
-        :class:`~land.DegenerateLikelihoodWarning`. 0 turns it off.
+        ``land.DegenerateLikelihoodWarning``. 0 turns it off.
     measure : {"lebesgue", "volume"}, default="lebesgue"
-        Base measure of :meth:`score_samples`, :meth:`score`, :meth:`bic`
-        and :meth:`aic`. ``"lebesgue"``: the measure the data live in,
+        Base measure of :meth:`score_samples`, :meth:`score`, ``bic``
+        and ``aic``. ``"lebesgue"``: the measure the data live in,
         Lebesgue measure on R^D for a learned geometry (see
         :func:`~land.model.lebesgue_log_density`) and area on the sphere,
         comparable with scikit-learn's density estimators on the same
@@ -496,7 +496,7 @@ class LAND(DensityMixin, BaseEstimator):
         point at distance ``L`` can have), with ``L = pi`` on the sphere (Log
         fails only at the antipode) and, on a learned geometry, the metric
         length of the straight segment from the mean (no geodesic is
-        longer). A :class:`~land.GeodesicSolverWarning` counts these points.
+        longer). A ``land.GeodesicSolverWarning`` counts these points.
 
         Parameters
         ----------
@@ -606,7 +606,7 @@ class LAND(DensityMixin, BaseEstimator):
     def aic(self, X):
         """Akaike information criterion ``-2 log L + 2 p`` on ``X`` (lower is better).
 
-        ``log L`` and ``p`` as in :meth:`bic`.
+        ``log L`` and ``p`` as in ``bic``.
 
         Parameters
         ----------
@@ -746,10 +746,10 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         initial clusters' Log scatters. A component that collapses onto
         fewer than ``d + 1`` points would otherwise drive the likelihood to
         infinity; when the floor holds a component, the fit warns with
-        :class:`~land.DegenerateLikelihoodWarning`. 0 turns it off.
+        ``land.DegenerateLikelihoodWarning``. 0 turns it off.
     measure : {"lebesgue", "volume"}, default="lebesgue"
-        Base measure of :meth:`score_samples`, :meth:`score`, :meth:`bic`
-        and :meth:`aic`, as for :class:`LAND`.
+        Base measure of :meth:`score_samples`, :meth:`score`, ``bic``
+        and ``aic``, as for :class:`LAND`.
     random_state : None, int or numpy.random.Generator, default=None
         Seed or generator of the initialisation and the Monte Carlo draws.
     n_samples : int, optional
@@ -941,7 +941,7 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
 
         ``log sum_k pi_k p_k(x)``; a (point, component) pair whose Log fails
         gets the bound described in :meth:`LAND.score_samples`, with a
-        :class:`~land.GeodesicSolverWarning` counting such pairs.
+        ``land.GeodesicSolverWarning`` counting such pairs.
 
         Parameters
         ----------
@@ -1132,7 +1132,7 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
     def aic(self, X):
         """Akaike information criterion ``-2 log L + 2 p`` on ``X`` (lower is better).
 
-        ``log L`` and ``p`` as in :meth:`bic`.
+        ``log L`` and ``p`` as in ``bic``.
 
         Parameters
         ----------

@@ -475,7 +475,7 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
         :class:`NormalisingConstant`; by default every draw counts.
     sample_mean_gradient : array-like, shape=[S, d], optional
         ``d log m(mu, v_s) / d mu`` of each draw (see
-        :attr:`NormalisingConstant.mean_gradient`).
+        ``NormalisingConstant.mean_gradient``).
     with_mean_gradient : bool
         Whether to compute ``grad_mean`` (NaN when False: a fit's line search
         needs only the objective and ``grad_factor`` at a trial mean).
