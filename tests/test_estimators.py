@@ -149,4 +149,4 @@ def test_lebesgue_measure_adds_the_volume_element():
 
 def test_sphere_geometry_needs_three_features():
     with pytest.raises(ValueError, match="X: expected 3 features"):
-        land.LAND("sphere").fit(np.zeros((10, 2)))
+        land.LAND("sphere").fit(np.random.default_rng(0).standard_normal((10, 2)))

@@ -125,7 +125,7 @@ def test_pymanopt_rows_reproduce_to_their_conclusion():
     after 165 instead of 194 iterations (errors 1.4e-3 against 3.0e-3). So
     for pymanopt's rows we check what the chapter concludes from them: the
     run reaches the study's tolerance, with an error within a factor of
-    three of the committed one.
+    three of the committed one (or smaller).
     """
     row = _csv_row("optimizer", optimizer="conjugate-gradient", seed=2)
     config = study.make_config(**{k: (int(v) if k in ("index", "seed", "n_points", "n_samples", "n_iter")
@@ -136,7 +136,10 @@ def test_pymanopt_rows_reproduce_to_their_conclusion():
     assert np.isfinite(fresh["iters_to_tol"]) and np.isfinite(float(row["iters_to_tol"]))
     for column in ("opt_mean_err", "opt_cov_err"):
         ratio = float(fresh[column]) / float(row[column])
-        assert 1 / 3 < ratio < 3, (column, fresh[column], row[column])
+        # Errors are measured against the fit_land reference, whose natural algorithm now ends
+        # closer to the fixed-draw optimum, so a fresh error may be smaller; only a larger one
+        # would contradict the chapter.
+        assert ratio < 3, (column, fresh[column], row[column])
 
 
 def test_plot_helpers_return_figures_and_check_shapes():

@@ -36,6 +36,10 @@ MAX_DRAW_GROWTH = 8
 MAX_MEAN_STEP = 1.0
 #: A trial step may lose at most this share of the data Logs that converged before it.
 MAX_LOST_SHARE = 0.05
+#: The gradient counts as calm when at most this many Monte Carlo standard errors.
+CALM_FACTOR = 2.0
+#: A fit whose line search stalls has converged when its gradient is within this many.
+STALL_FACTOR = 3.0
 #: Halvings of a step before the line search gives up on it for this iteration.
 MAX_BACKTRACKS = 6
 #: A step that succeeds grows the next one by this factor, up to the caps below.
@@ -575,14 +579,19 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             evaluation = evaluate(mean, frame, factor, logs=evaluation.log_result)
             continue
         stalled = moved is None and accepted is None
-        calm = calm + 1 if np.isfinite(noise) and gradient <= noise else 0
+        calm = calm + 1 if np.isfinite(noise) and gradient <= CALM_FACTOR * noise else 0
         if calm >= patience:
             converged, stop_reason = True, "gradient within Monte Carlo noise"
             break
         if stalled and rate_mean < step_mean * 2.0**-MAX_BACKTRACKS \
                 and rate_cov < step_cov * 2.0**-MAX_BACKTRACKS:
-            stop_reason = ("no descent: the line search found no lower objective on the fixed "
-                           f"draws (whitened gradient {gradient:.3g}, noise {noise:.3g})")
+            if np.isfinite(noise) and gradient <= STALL_FACTOR * noise:
+                # At the minimum of the fixed-draw objective, to the line search's resolution,
+                # with a gradient that Monte Carlo noise explains.
+                converged, stop_reason = True, "no further descent, gradient within Monte Carlo noise"
+            else:
+                stop_reason = ("no descent: the line search found no lower objective on the fixed "
+                               f"draws (whitened gradient {gradient:.3g}, noise {noise:.3g})")
             break
 
     history = FitHistory(**{key: _as_array(key, value) for key, value in records.items()})
