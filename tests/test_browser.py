@@ -850,7 +850,7 @@ def test_api_page_names_fitted_attributes_as_in_the_code():
         listed = text.find("Variables :", start)
         assert start >= 0 and listed > start, f"no attribute list for {estimator.__name__} on the API page"
         ends = [text.find(marker, listed + 12) for marker in
-                (" Examples", " Parameters :", " Raises :", " Returns :", " fit (")]
+                (" Examples", " Parameters :", " Raises :", " Returns :", " fit ( X")]
         block = text[listed:min([end for end in ends if end > 0] + [listed + 12000])]
         for name in names:
             assert f" {name} (" in block, f"{estimator.__name__}.{name} is not on the API page as {name}"
