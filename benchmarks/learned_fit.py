@@ -66,12 +66,23 @@ def main(argv=None):
                "effective_draws_last": float(history.effective_draws[-1]),
                "failed_logs": int(history.n_failed_log.sum()),
                "failed_exps": int(history.n_failed_exp.sum())}
+        totals = {}
+        for stages in history.log_stages:
+            for name, count in stages.items():
+                total = totals.setdefault(name, {"points": 0, "converged": 0})
+                total["points"] += count["points"]
+                total["converged"] += count.get("converged", 0)
+        row["stage_totals"] = totals
+        row["draw_sets"] = int(history.draw_set[-1]) + 1
         results["fits"].append(row)
         print(f"seed {seed}: {seconds:6.1f} s, {fit.n_iter} iterations "
               f"({seconds / max(fit.n_iter, 1):.1f} s each), {fit.stop_reason}; effective draws "
               f"{history.effective_draws[-1]:.0f} of {fit.settings['n_samples']}; failed Logs "
               f"{row['failed_logs']}, Exps {row['failed_exps']}; |mean - target| "
               f"{np.linalg.norm(fit.mean - target):.3f}")
+        print("    Log stages over the fit (solved / tried): "
+              + ", ".join(f"{name} {c['converged']}/{c['points']}" for name, c in totals.items())
+              + f"; {row['draw_sets']} sets of draws (proposal refits and doublings)")
     means = np.array([fit.mean for fit in fits])
     spread = float(np.max(np.linalg.norm(means[:, None] - means[None], axis=-1)))
     results["largest_gap_between_seeds"] = spread

@@ -7,7 +7,7 @@ import pytest
 import land
 import land.model.fit as fit_module
 from land.experiments.reference import sphere_normalising_constant
-from land.model.likelihood import _evaluate, precision_factor, qmc_normals
+from land.model.likelihood import _estimate_constant, _evaluate, precision_factor, qmc_normals
 
 NORTH = np.array([0.0, 0.0, 1.0])
 
@@ -51,7 +51,7 @@ def test_exact_mean_gradient_matches_finite_differences_of_the_fixed_draw_object
 def test_line_search_descends_monotonically_on_fixed_draws(sphere_data_small):
     fit = land.fit_land(land.Sphere(), sphere_data_small.points, rng=np.random.default_rng(0))
     objective = fit.history.objective
-    same_draws = np.concatenate([[True], fit.history.n_draws[1:] == fit.history.n_draws[:-1]])
+    same_draws = np.concatenate([[True], fit.history.draw_set[1:] == fit.history.draw_set[:-1]])
     assert np.all(np.diff(objective)[same_draws[1:]] <= 1e-12)
     assert fit.converged
 
@@ -120,3 +120,32 @@ def test_learned_fit_records_log_stages(arc):
     later = fit.history.log_stages[1:]
     assert all("warm" in stages for stages in later)
     assert all(stages["warm"]["points"] == arc.shape[0] for stages in later)
+
+
+def test_importance_sampled_constant_is_unbiased():
+    """Draws from a shifted, wider proposal with importance ratios estimate the same C."""
+    sphere = land.Sphere()
+    cov = np.diag([0.3, 0.1])
+    exact = sphere_normalising_constant(cov)
+    normals = qmc_normals(4096, 2, np.random.default_rng(0))
+    frame = sphere.frame(NORTH)
+    proposal = (np.array([0.6, -0.3]), np.diag([1.5, 1.3]))      # whitened coordinates
+    estimate = _estimate_constant(sphere, NORTH, frame, cov, 4096, None, normals=normals,
+                                  proposal=proposal)
+    assert abs(estimate.value - exact) <= 3 * estimate.std_error
+    assert estimate.std_error < 0.02 * exact
+    np.testing.assert_allclose(estimate.tangent_coords.mean(axis=0),
+                               np.sqrt(np.diag(cov)) * proposal[0], atol=0.03)
+
+
+def test_learned_fit_refits_its_proposal_and_caps_failed_logs(sphere_data_small):
+    """Few effective draws make the fit refit its proposal (more effective draws after), and
+    no iterate fails on more Logs than the start plus the cap."""
+    manifold = land.LearnedManifold(land.LocalDiagonalMetric(sphere_data_small.points, 0.2, 1e-3))
+    fit = land.fit_land(manifold, sphere_data_small.points, rng=np.random.default_rng(0), n_iter=15)
+    history = fit.history
+    fraction = history.effective_draws / history.n_draws
+    assert fraction[0] < fit_module.ADAPT_FRACTION and history.draw_set[-1] >= 1
+    assert fraction[-1] > 2 * fraction[0]
+    cap = history.n_failed_log[0] + max(1.0, fit_module.MAX_NEW_FAILURES * 200)
+    assert np.all(history.n_failed_log <= cap)

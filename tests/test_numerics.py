@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import land
+from land.experiments.reference import fit_warm_starts
 from land.numerics import (Collocation, Continuation, ExpIntegrator, LogCascade, NeighbourGraph,
                            NewtonShooting, StandardMetric)
 
@@ -122,6 +123,39 @@ def test_warm_logs_solve_from_the_warm_start_only(learned, sphere_data_small):
     both = warm.converged & fresh.converged
     np.testing.assert_allclose(warm.value[both], fresh.value[both], atol=1e-5)
     assert warm.info["n_rhs"].sum() < fresh.info["n_rhs"].sum()
+
+
+def test_reusing_the_jacobian_near_the_solution_keeps_the_answer(learned, sphere_data_small):
+    """Jacobian reuse (cheaper steps: the benchmark times it) finds the same Logs to the tolerance."""
+    base = learned._to_standard(NORTH)
+    targets = learned._to_standard(sphere_data_small.points[:40])
+    starts = 0.9 * (targets - base)                     # chord-like starts, some far off
+    runs = {reuse: NewtonShooting(reuse_jacobian=reuse).shoot(
+        learned._standard, learned.integrator, base, targets, starts) for reuse in (False, True)}
+    plain, reuse = runs[False], runs[True]
+    both = plain.converged & reuse.converged
+    assert both.sum() >= 30 and reuse.converged.sum() >= plain.converged.sum() - 1
+    assert np.all(reuse.residual[reuse.converged] < 1e-6)
+    np.testing.assert_allclose(reuse.velocity[both], plain.velocity[both], atol=1e-5)
+    with pytest.raises(TypeError, match="reuse_jacobian"):
+        NewtonShooting(reuse_jacobian="yes")
+
+
+def test_first_order_warm_starts_are_second_order_accurate():
+    """Moving Logs by the Log Jacobian leaves an error of order step^2 (exact Logs on the sphere)."""
+    sphere = land.Sphere()
+    rng = np.random.default_rng(3)
+    targets = land.sample_sphere_data(30, NORTH, np.diag([0.4**2] * 2), rng).points
+    cold = sphere.solve_log(NORTH, targets)
+    direction = np.array([1.0, 0.0, 0.0])
+    errors = {}
+    for size in (0.04, 0.02):
+        starts, moved, step = fit_warm_starts(sphere, NORTH, direction, cold, size=size)
+        exact = sphere.log(moved, targets)
+        errors[size] = np.abs(starts - exact).max()
+        shifted = np.abs(cold.value - step - exact).max()
+        assert errors[size] < 0.2 * shifted               # far better than the shifted Logs
+    np.testing.assert_allclose(errors[0.04] / errors[0.02], 4.0, rtol=0.25)
 
 
 def test_solvers_are_pluggable(sphere_data_small):

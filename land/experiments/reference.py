@@ -44,8 +44,10 @@ from land._validation import (
 from land.experiments.compare import hand_over_tangent, tangent_fan
 from land.geometry.base import GeodesicSolverError
 from land.geometry.sphere import Sphere
+from land.model.fit import moved_logs
 
 __all__ = [
+    "fit_warm_starts",
     "FixedDraws",
     "GeodesicFan",
     "finite_difference_gradients",
@@ -612,3 +614,53 @@ def scipy_log(manifold, base_point, points, *, tol: float = 1e-4, n_nodes: int =
         velocities[i] = sol.y[dim:, 0]
         success[i] = sol.success
     return velocities, success
+
+
+def fit_warm_starts(manifold, mean, direction, cold, *, size: float = 0.02):
+    """The warm starts a fit gives its Logs after a mean step of ``size`` along ``direction``.
+
+    As :func:`land.fit_land` does: the mean moves by Exp, the frame by
+    parallel transport, and each converged Log to first order in the step
+    (:func:`land.model.fit.moved_logs`, with the Log Jacobian a fit has
+    already computed for its gradient).
+
+    Parameters
+    ----------
+    manifold : Sphere or LearnedManifold
+    mean : array-like, shape=[ambient_dim]
+    direction : array-like, shape=[ambient_dim]
+        A unit tangent vector at ``mean``.
+    cold : GeodesicResult
+        ``manifold.solve_log(mean, targets)``.
+    size : float
+        Length of the step.
+
+    Returns
+    -------
+    starts : ndarray, shape=[N, ambient_dim]
+    moved : ndarray, shape=[ambient_dim]
+        The new mean.
+    step : ndarray, shape=[ambient_dim]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> from land.experiments.reference import fit_warm_starts
+    >>> sphere, north = land.Sphere(), np.array([0.0, 0.0, 1.0])
+    >>> targets = np.array([[0.0, np.sin(0.5), np.cos(0.5)]])
+    >>> starts, moved, _ = fit_warm_starts(sphere, north, np.array([0.0, 1.0, 0.0]),
+    ...                                   sphere.solve_log(north, targets))
+    >>> bool(np.allclose(starts, sphere.log(moved, targets), atol=1e-10))
+    True
+    """
+    frame = manifold.frame(mean)
+    step = size * np.asarray(direction, dtype=float)
+    moved = manifold.exp(mean, step)
+    moved_frame = manifold.transport_frame(mean, step, frame)
+    ok = cold.converged
+    coords = manifold.coordinates(mean, frame, cold.value[ok])
+    xi = manifold.coordinates(mean, frame, step[None])[0]
+    starts = moved_logs(cold.value, ok, coords, manifold.log_jacobian(mean, frame, coords), step,
+                        xi, moved_frame)
+    return starts, moved, step

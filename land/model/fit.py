@@ -36,10 +36,23 @@ MAX_DRAW_GROWTH = 8
 MAX_MEAN_STEP = 1.0
 #: A trial step may lose at most this share of the data Logs that converged before it.
 MAX_LOST_SHARE = 0.05
+#: No iterate may fail on more than this share of the data beyond the start's failures.
+MAX_NEW_FAILURES = 0.02
 #: The gradient counts as calm when at most this many Monte Carlo standard errors.
 CALM_FACTOR = 2.0
 #: A fit whose line search stalls has converged when its gradient is within this many.
 STALL_FACTOR = 3.0
+#: Below this fraction of effective draws the natural algorithm refits its
+#: importance-sampling proposal to the volume-weighted draws.
+ADAPT_FRACTION = 0.5
+#: The proposal's covariance: the weighted draws' covariance widened by this factor ...
+PROPOSAL_WIDEN = 1.5
+#: ... and at least this multiple of Sigma in every direction (bounded importance ratios).
+PROPOSAL_FLOOR = 1.2
+#: Steps (whitened mean length, largest log-variance change) below this, and below 1 %
+#: of the whitened gradient, for ``patience`` iterations in a row end the fit like a
+#: stalled line search.
+MIN_STEP = 1e-3
 #: Halvings of a step before the line search gives up on it for this iteration.
 MAX_BACKTRACKS = 6
 #: A step that succeeds grows the next one by this factor, up to the caps below.
@@ -87,6 +100,11 @@ class FitHistory:
         The Log cascade's stage counts of each iterate's data Logs
         (``{stage: {"points": tried, "converged": solved}}``; empty for the
         sphere).
+    draw_set : ndarray of int, shape=[n_iter + 1]
+        Which set of draws estimated ``C`` at each iterate: it changes when
+        the natural algorithm doubles its draws or refits its
+        importance-sampling proposal. Objectives with the same ``draw_set``
+        are comparable (the line search never lets them rise).
 
     Examples
     --------
@@ -120,6 +138,7 @@ class FitHistory:
     cov_step: np.ndarray
     n_backtracks: np.ndarray
     log_stages: np.ndarray
+    draw_set: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -283,6 +302,30 @@ def _whitened_gradient(evaluation, factor, blocks):
     return norm_now, noise
 
 
+def _proposal(constant, cov):
+    """An importance-sampling proposal ``(shift, covariance)``, whitened, fitted to weighted draws.
+
+    On a learned metric the volume term grows away from the data, so the
+    draws in the tails of ``N(0, Sigma)`` carry most of the weight and few
+    are effective. The proposal is a Gaussian with the volume-weighted mean
+    and covariance of the current draws, in whitened coordinates (so it
+    moves with ``Sigma``), widened by :data:`PROPOSAL_WIDEN` and to at
+    least :data:`PROPOSAL_FLOOR` times the identity in every direction; the
+    floor keeps the importance ratio ``N(0, I) / q`` bounded, so no draw
+    can take an unbounded weight.
+    """
+    weight = np.where(constant.converged, constant.volume, 0.0)
+    weight = weight / weight.sum()
+    white = np.linalg.solve(np.linalg.cholesky(cov), constant.tangent_coords.T).T
+    shift = weight @ white
+    centred = white - shift
+    scatter = (centred * weight[:, None]).T @ centred
+    values, vectors = np.linalg.eigh(0.5 * (scatter + scatter.T))
+    values = np.maximum(PROPOSAL_WIDEN * values, PROPOSAL_FLOOR)
+    proposal_cov = (vectors * values) @ vectors.T
+    return shift, 0.5 * (proposal_cov + proposal_cov.T)
+
+
 def _natural_factor_step(factor, grad_factor, step):
     """``A <- expm(-s K / 2) A`` with the symmetric ``K = grad_A A^T``; returns ``(A, s |K|)``.
 
@@ -318,14 +361,22 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
     (``Sigma^{-1} = A^T A``). Two algorithms:
 
     ``"natural"`` (default)
-        ``A <- expm(-step_cov K / 2) A`` with the whitened gradient
+        ``A <- expm(-s K / 2) A`` with the whitened gradient
         ``K = grad_A A^T``, whose rate does not depend on the eigenvalues of
-        ``Sigma`` (see ``_natural_factor_step``); one set of randomised
-        quasi-Monte Carlo draws (:func:`qmc_normals`, common random numbers)
-        serves every iteration, so the objective is a smooth deterministic
-        function of the parameters; the fit stops when the whitened gradient
-        is below its Monte Carlo standard error for ``patience`` iterations
-        in a row, and returns the average of those iterates.
+        ``Sigma`` (see ``_natural_factor_step``), with ``s`` capped so that no
+        variance changes by more than :data:`MAX_VARIANCE_FACTOR` in one
+        step. One set of randomised quasi-Monte Carlo draws
+        (:func:`qmc_normals`, common random numbers) serves every iteration,
+        so the objective is a deterministic function of the parameters, and
+        each mean step and each covariance step is accepted only if that
+        objective does not rise (backtracking from ``step_mean`` and
+        ``step_cov``, halving on a rise, growing 1.5x after a success; the
+        mean step is at most one standard deviation long). The fit stops
+        when the whitened gradient is within 2 of its Monte Carlo standard
+        errors for ``patience`` iterations in a row, with at least
+        :data:`MIN_EFFECTIVE_FRACTION` of the draws effective (below that it
+        doubles its draws, up to 8x, then stops unconverged), and returns
+        its last iterate with ``log_constant`` estimated there.
     ``"paper"``
         The LAND paper's fixed-step algorithm as the report ran it:
         ``A <- A - step_cov grad_A``, fresh plain Monte Carlo draws for every
@@ -443,19 +494,19 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                     step_cov=step_cov, n_samples=n_draws, volume=volume)
     if not paper:
         settings.update(patience=patience, min_effective_fraction=MIN_EFFECTIVE_FRACTION,
+                        adapt_fraction=ADAPT_FRACTION,
                         max_variance_factor=MAX_VARIANCE_FACTOR, max_draws=MAX_DRAW_GROWTH * n_draws)
     records = {key: [] for key in FitHistory.__dataclass_fields__}
     start_scale = np.linalg.eigvalsh(cov).max()
-    state = {"normals": normals}
+    state = {"normals": normals, "proposal": None, "draw_set": 0}
 
     def blocks():
         size = n_samples if paper else state["normals"].shape[0]
         return np.array_split(np.arange(size), 8)       # natural: the 8 Sobol' blocks exactly
 
-    def record(evaluation, mean_step=0.0, cov_step=0.0, backtracks=0, logs=None):
+    def record(evaluation, mean_step=0.0, cov_step=0.0, backtracks=0):
         gradient, noise = _whitened_gradient(evaluation, factor, blocks())
-        log_result = evaluation.log_result if logs is None else logs
-        stages = getattr(log_result, "info", None) or {}
+        stages = getattr(evaluation.log_result, "info", None) or {}
         values = dict(objective=evaluation.objective, mean=mean, cov=_cov_from_factor(factor),
                       frame=frame, log_constant=evaluation.constant.log_value,
                       grad_mean_norm=np.linalg.norm(evaluation.grad_mean),
@@ -463,7 +514,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                       effective_draws=evaluation.constant.effective_draws, gradient=gradient,
                       gradient_noise=noise, n_draws=evaluation.constant.volume.size,
                       mean_step=mean_step, cov_step=cov_step, n_backtracks=backtracks,
-                      log_stages=dict(stages.get("stage_counts", {})))
+                      log_stages=dict(stages.get("stage_counts", {})), draw_set=state["draw_set"])
         for key, value in values.items():
             records[key].append(value)
         return gradient, noise
@@ -480,7 +531,8 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
 
     def evaluate(mean, frame, factor, gradients=True, **logs):
         return _evaluate(manifold, data, mean, frame, factor, n_samples, rng,
-                         normals=state["normals"], volume=volume, gradients=gradients, **logs)
+                         normals=state["normals"], volume=volume, gradients=gradients,
+                         proposal=state["proposal"], **logs)
 
     evaluation = evaluate(mean, frame, factor, logs=first_logs)
     record(evaluation)
@@ -512,9 +564,20 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
 
     stop_reason, converged, calm = "iteration limit", False, 0
     rate_mean, rate_cov = step_mean, step_cov
+    # Failed Logs leave their points out, so a fit could lower its objective by walking to
+    # where the solver fails on the hardest points; cap the failures over the whole fit.
+    allowed = evaluation.n_failed_log + max(1.0, MAX_NEW_FAILURES * data.shape[0])
+    crawl = 0
     max_draws = MAX_DRAW_GROWTH * n_draws
     for _ in range(n_iter):
         try:
+            constant = evaluation.constant
+            if constant.effective_draws < ADAPT_FRACTION * constant.volume.size:
+                # Most of the weight sits on few draws: refit the proposal to the
+                # volume-weighted draws and re-estimate C here (same Logs) before stepping.
+                state["proposal"] = _proposal(constant, _cov_from_factor(factor))
+                state["draw_set"] += 1
+                evaluation = evaluate(mean, frame, factor, logs=evaluation.log_result)
             # --- the mean: backtracking along the preconditioned gradient on fixed draws
             direction = -_cov_from_factor(factor) @ evaluation.grad_mean
             base_objective, backtracks, taken_mean = evaluation.objective, 0, 0.0
@@ -526,8 +589,9 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                 trial_mean = manifold.exp(mean, step)
                 trial_frame = manifold.transport_frame(mean, step, frame)
                 trial = evaluate(trial_mean, trial_frame, factor, gradients=False,
-                                 initial_logs=evaluation.data_logs - step)
-                if _compare(trial, evaluation, factor, factor) <= 0.0:
+                                 initial_logs=_predicted_logs(evaluation, step,
+                                                              scale * direction, trial_frame))
+                if _compare(trial, evaluation, factor, factor, allowed) <= 0.0:
                     moved = (trial_mean, trial_frame, trial)
                     taken_mean = scale * whitened
                     rate_mean = min(GROWTH * rate_mean, MAX_RATE_MEAN)
@@ -545,7 +609,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             for _ in range(MAX_BACKTRACKS):
                 trial_factor, size = _natural_factor_step(factor, mid.grad_factor, rate_cov)
                 trial = evaluate(mean, frame, trial_factor, logs=logs_now)
-                if _compare(trial, mid, trial_factor, factor) <= 0.0:
+                if _compare(trial, mid, trial_factor, factor, allowed) <= 0.0:
                     accepted = (trial_factor, trial)
                     taken_cov = size
                     rate_cov = min(GROWTH * rate_cov, MAX_RATE_COV)
@@ -576,6 +640,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                                f"of {size} at the largest draw count allowed ({max_draws})")
                 break
             state["normals"] = qmc_normals(2 * size, manifold.dim, rng)
+            state["draw_set"] += 1
             evaluation = evaluate(mean, frame, factor, logs=evaluation.log_result)
             continue
         stalled = moved is None and accepted is None
@@ -583,15 +648,23 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
         if calm >= patience:
             converged, stop_reason = True, "gradient within Monte Carlo noise"
             break
-        if stalled and rate_mean < step_mean * 2.0**-MAX_BACKTRACKS \
-                and rate_cov < step_cov * 2.0**-MAX_BACKTRACKS:
+        # Crawling: steps far shorter than the gradient calls for (the line search keeps
+        # cutting them), for several iterations.
+        taken = max(taken_mean, taken_cov)
+        crawl = crawl + 1 if taken < MIN_STEP and taken < 0.01 * gradient else 0
+        if (stalled and rate_mean < step_mean * 2.0**-MAX_BACKTRACKS
+                and rate_cov < step_cov * 2.0**-MAX_BACKTRACKS) or crawl >= patience:
             if np.isfinite(noise) and gradient <= STALL_FACTOR * noise:
                 # At the minimum of the fixed-draw objective, to the line search's resolution,
                 # with a gradient that Monte Carlo noise explains.
                 converged, stop_reason = True, "no further descent, gradient within Monte Carlo noise"
             else:
-                stop_reason = ("no descent: the line search found no lower objective on the fixed "
-                               f"draws (whitened gradient {gradient:.3g}, noise {noise:.3g})")
+                blocked = (f"; Logs fail on {evaluation.n_failed_log} of {data.shape[0]} points, "
+                           "near the most a step may lose" if evaluation.n_failed_log > allowed - 1
+                           else "")
+                stop_reason = ("no descent: the line search finds no real decrease of the "
+                               f"objective on the fixed draws (whitened gradient {gradient:.3g}, "
+                               f"noise {noise:.3g}{blocked})")
             break
 
     history = FitHistory(**{key: _as_array(key, value) for key, value in records.items()})
@@ -599,16 +672,70 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                    settings, converged, stop_reason, len(history.objective) - 1)
 
 
-def _compare(new, old, new_factor, old_factor) -> float:
+def _predicted_logs(evaluation, step, step_coords, new_frame):
+    """Warm starts for a fit's Logs at ``Exp_mu(step)`` from its evaluation at ``mu``."""
+    return moved_logs(evaluation.data_logs, evaluation.log_result.converged,
+                      evaluation.data_coords, evaluation.data_jacobian, step, step_coords,
+                      new_frame)
+
+
+def moved_logs(logs, converged, coords, jacobian, step, step_coords, new_frame) -> np.ndarray:
+    """Log vectors at ``Exp_mu(step)`` to first order in the step, from those at ``mu``.
+
+    The Log coordinates move by ``J xi`` (``J = d coords / d mu``, see
+    ``log_jacobian``; ``xi`` the step in frame coordinates), and a tangent
+    vector is ``F c`` in the transported frame ``F``. Without a Jacobian, and
+    for Logs that did not converge, the zeroth-order guess ``Log_mu(x) -
+    step`` is returned.
+
+    Parameters
+    ----------
+    logs : ndarray, shape=[N, ambient_dim]
+        All Log vectors at ``mu``.
+    converged : ndarray of bool, shape=[N]
+    coords : ndarray, shape=[N_ok, d]
+        Frame coordinates of the converged Logs.
+    jacobian : ndarray, shape=[N_ok, d, d] or None
+    step : ndarray, shape=[ambient_dim]
+    step_coords : ndarray, shape=[d]
+    new_frame : ndarray, shape=[ambient_dim, d]
+        The frame transported to the new mean.
+
+    Returns
+    -------
+    ndarray, shape=[N, ambient_dim]
+        Warm starts for the Logs at the new mean.
+
+    Examples
+    --------
+    In flat space (``J = -I``) the prediction is exact:
+
+    >>> import numpy as np
+    >>> from land.model.fit import moved_logs
+    >>> logs = np.array([[1.0, 2.0]])
+    >>> moved_logs(logs, np.array([True]), logs, -np.eye(2)[None], np.array([0.5, 0.0]),
+    ...            np.array([0.5, 0.0]), np.eye(2)).tolist()
+    [[0.5, 2.0]]
+    """
+    moved = logs - step
+    if jacobian is not None:
+        moved[converged] = (coords + jacobian @ step_coords) @ new_frame.T
+    return moved
+
+
+def _compare(new, old, new_factor, old_factor, allowed_failures=np.inf) -> float:
     """Objective change from ``old`` to ``new`` over the data points whose Logs converged in both.
 
     The data term averages over the converged Logs, so when a trial loses or
     gains a point its raw objective is not comparable; restricted to the
     common points (and the same fixed draws) it is. A trial that loses more
-    than :data:`MAX_LOST_SHARE` of the points that converged before counts
-    as a rise (inf): otherwise a step into a region where Logs fail would
-    look like progress.
+    than :data:`MAX_LOST_SHARE` of the points that converged before, or
+    fails on more than ``allowed_failures`` points in all, counts as a rise
+    (inf): otherwise a step, or a chain of steps, into a region where Logs
+    fail would look like progress.
     """
+    if new.n_failed_log > allowed_failures:
+        return np.inf
     mask_new, mask_old = new.log_result.converged, old.log_result.converged
     if np.array_equal(mask_new, mask_old):
         return new.objective - old.objective

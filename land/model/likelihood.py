@@ -151,9 +151,11 @@ class NormalisingConstant:
     std_error : float
         Its standard error, ``Z * std(m_s) / sqrt(S)``.
     tangent_coords : ndarray, shape=[S, d]
-        The draws ``v_s ~ N(0, Sigma)`` in frame coordinates.
+        The draws ``v_s ~ N(0, Sigma)`` in frame coordinates (or from a fit's
+        importance-sampling proposal ``q``).
     volume : ndarray, shape=[S]
-        ``m(mu, v_s)`` (0 for failed solves and beyond the injectivity radius).
+        ``m(mu, v_s)`` (0 for failed solves and beyond the injectivity
+        radius), times ``N(v_s; 0, Sigma) / q(v_s)`` for draws from ``q``.
     converged : ndarray of bool, shape=[S]
         Whether the Exp behind each ``m(mu, v_s)`` converged; failed draws are
         left out of ``value`` and counted in ``n_failed``.
@@ -262,23 +264,46 @@ def qmc_normals(n_samples: int, dim: int, rng: np.random.Generator, *, n_blocks:
 
 
 def _estimate_constant(manifold, mean, frame, cov, n_samples, rng, *, normals=None,
-                       volume="paper", mean_gradient=True) -> NormalisingConstant:
+                       volume="paper", mean_gradient=True, proposal=None) -> NormalisingConstant:
+    """``C`` from draws of ``N(0, cov)``, or of ``proposal`` by importance sampling.
+
+    ``proposal = (shift, proposal_cov)`` is a Gaussian in whitened
+    coordinates (``cov = L L^T``): the draws are ``v = L w`` with ``w =
+    shift + L_q z``, and each volume term is multiplied by the importance
+    ratio ``N(w; 0, I) / N(w; shift, proposal_cov)``, so ``Z mean(volume)``
+    still estimates ``C`` and every formula that uses the self-normalised
+    weights ``volume / sum(volume)`` (gradients, effective draws, noise)
+    holds unchanged. Defined relative to ``cov``, the proposal moves with
+    it, like plain draws do, and the ratios do not depend on ``cov``.
+    """
     dim = manifold.dim
     if normals is None:
         normals = rng.standard_normal((n_samples, dim))
-    coords = normals @ np.linalg.cholesky(cov).T
+    chol = np.linalg.cholesky(cov)
+    if proposal is None:
+        coords = normals @ chol.T
+    else:
+        shift, proposal_cov = proposal
+        proposal_chol = np.linalg.cholesky(proposal_cov)
+        white = shift + normals @ proposal_chol.T
+        coords = white @ chol.T
     options = ({"mean_gradient": True}
                if mean_gradient and getattr(manifold, "exact_mean_gradient", False) else {})
     density = manifold.solve_volume_density(mean, frame, coords, exp_jacobian=volume == "exact",
                                             **options)
-    good = density.value[density.converged]
+    values = density.value
+    if proposal is not None:
+        log_ratio = (0.5 * np.sum(normals**2, axis=1) - 0.5 * np.sum(white**2, axis=1)
+                     + np.sum(np.log(np.diag(proposal_chol))))
+        values = values * np.exp(log_ratio)
+    good = values[density.converged]
     if good.size == 0:
         raise GeodesicSolverError("normalising_constant: every Monte Carlo Exp failed")
     log_z = 0.5 * (dim * np.log(2 * np.pi) + np.linalg.slogdet(cov)[1])
     z = np.exp(log_z)
     spread = np.std(good, ddof=1) if good.size > 1 else np.inf
     return NormalisingConstant(float(z * good.mean()), float(z * spread / np.sqrt(good.size)),
-                               coords, density.value, density.converged, float(log_z),
+                               coords, values, density.converged, float(log_z),
                                density.info.get("mean_gradient") if density.info else None)
 
 
@@ -396,6 +421,9 @@ class LandEvaluation:
         fit warm-starts its Log solves from them.
     log_result : GeodesicResult or None
         The Log solve behind ``data_coords`` (reused when only ``A`` changes).
+    data_jacobian : ndarray, shape=[N_ok, d, d] or None
+        ``d data_coords / d mu`` (``log_jacobian``) when the mean gradient
+        was computed; a fit predicts the next iteration's Logs from it.
 
     Examples
     --------
@@ -421,6 +449,7 @@ class LandEvaluation:
     n_failed_log: int = 0
     data_logs: np.ndarray | None = field(default=None, repr=False)
     log_result: GeodesicResult | None = field(default=None, repr=False)
+    data_jacobian: np.ndarray | None = field(default=None, repr=False)
 
 
 def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_coords,
@@ -581,11 +610,11 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
         grad_log_c = -np.einsum("s,sji,jk,sk->i", weights[used], jac_samples, precision,
                                 sample_coords[used])
     return LandEvaluation(float(data_term + log_c), pull_data + grad_log_c, grad_factor,
-                          data_coords)
+                          data_coords, data_jacobian=jac_data)
 
 
 def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=None, logs=None,
-              normals=None, volume="paper", gradients=True):
+              normals=None, volume="paper", gradients=True, proposal=None):
     if logs is None:
         logs = manifold.solve_log(mean, data, initial_velocities=initial_logs)
     if not np.any(logs.converged):
@@ -593,14 +622,14 @@ def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=
     coords = manifold.coordinates(mean, frame, logs.value[logs.converged])
     cov = _cov_from_factor(factor)
     constant = _estimate_constant(manifold, mean, frame, cov, n_samples, rng, normals=normals,
-                                  volume=volume, mean_gradient=gradients)
+                                  volume=volume, mean_gradient=gradients, proposal=proposal)
     core = objective_and_gradients(manifold, mean, frame, factor, coords,
                                    constant.tangent_coords, constant.volume,
                                    sample_converged=constant.converged,
                                    sample_mean_gradient=constant.mean_gradient,
                                    with_mean_gradient=gradients)
     return LandEvaluation(core.objective, core.grad_mean, core.grad_factor, coords, constant,
-                          logs.n_failed, logs.value, logs)
+                          logs.n_failed, logs.value, logs, core.data_jacobian)
 
 
 def evaluate_land(manifold, data, mean, cov, *, n_samples: int, rng: np.random.Generator,

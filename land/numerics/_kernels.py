@@ -538,7 +538,7 @@ _DAMPING = (1.0, 0.5, 0.25, 0.1, 0.03)
 
 @nb.njit(**_JIT)
 def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_rtol, fine_atol,
-               max_iter, max_slow, max_steps, tab_a, tab_b, tab_e3, tab_e5, v_out):
+               max_iter, max_slow, reuse_jacobian, max_steps, tab_a, tab_b, tab_e3, tab_e5, v_out):
     """Damped Newton shooting for one Log; returns ``(residual, n_iter, status, n_rhs)``.
 
     Newton steps use the exact Jacobian ``X = dExp/dv`` from the variational
@@ -554,7 +554,12 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
     if that does not help either, the solve stops with status 2. A solve
     whose residual falls by less than half in ``max_slow`` accepted steps in
     a row is abandoned (status 5): far from a solution Newton crawls, and
-    another start or stage is cheaper than the remaining iterations.
+    another start or stage is cheaper than the remaining iterations. With
+    ``reuse_jacobian``, once a full step has cut the residual 10-fold the
+    solve is in Newton's fast region and keeps that Jacobian: the next steps
+    integrate the geodesic alone (about half the cost of one with its
+    variational equations) and must each cut the residual 4-fold, else the
+    Jacobian is recomputed and full Newton steps resume.
     """
     dim = z0.shape[0]
     n_state = _n_state(dim, 1)
@@ -574,6 +579,7 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
     n_iter = 0
     fine = False
     slow = 0
+    reuse = False
     if ok:
         status = 1
         refine = False
@@ -600,9 +606,11 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
                 status = 5
                 break
             n_iter += 1
+            if not reuse:
+                for d in range(dim):
+                    for b in range(dim):
+                        jac[d, b] = state[2 * dim + d * dim + b]
             for d in range(dim):
-                for b in range(dim):
-                    jac[d, b] = state[2 * dim + d * dim + b]
                 gap[d] = -gap[d]
             if not _solve_small(jac, gap, step):
                 status = 4
@@ -610,7 +618,35 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
             r_tol = min(1e-3, max(fine_rtol, 1e-3 * res))
             fine = r_tol <= fine_rtol
             a_tol = fine_atol if fine else r_tol * ratio
+            if reuse:
+                # Near the solution: a full step with the last Jacobian, integrating the
+                # geodesic alone. It must cut the residual at least 4-fold; otherwise
+                # the Jacobian is recomputed here and full Newton steps resume.
+                for d in range(dim):
+                    trial[d] = v[d] + step[d]
+                ok_t, res_t, count = _shoot_eval(zt, rho, kind, diag, z0, target, trial, 0, r_tol,
+                                                 a_tol, max_steps, tab_a, tab_b, tab_e3, tab_e5,
+                                                 trial_state, trial_gap)
+                n_rhs += count
+                if not (ok_t and res_t < 0.25 * res):
+                    reuse = False
+                    n_iter -= 1
+                    ok, res, count = _shoot_eval(zt, rho, kind, diag, z0, target, v, 1, r_tol,
+                                                 a_tol, max_steps, tab_a, tab_b, tab_e3, tab_e5,
+                                                 state, gap)
+                    n_rhs += count
+                    fine = False
+                    if not ok:
+                        status = 3
+                        break
+                    continue
+                res = res_t
+                for d in range(dim):
+                    v[d] = trial[d]
+                    gap[d] = trial_gap[d]
+                continue
             taken = False
+            lam = 1.0
             for lam in _DAMPING:
                 for d in range(dim):
                     trial[d] = v[d] + lam * step[d]
@@ -630,6 +666,9 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
                 refine = True
                 continue
             slow = slow + 1 if res_t > 0.5 * res else 0
+            # A full step that cut the residual 10-fold is in Newton's fast region: from
+            # here on the Jacobian is reused (see above).
+            reuse = reuse_jacobian and lam == 1.0 and res_t < 0.1 * res
             res = res_t
             for d in range(dim):
                 v[d] = trial[d]
@@ -646,7 +685,7 @@ def _shoot_one(zt, rho, kind, diag, z0, target, v_start, tol, rtol, atol, fine_r
 
 @nb.njit(parallel=True, **_JIT)
 def _shoot_parallel(zt, rho, kind, diag, base_point, targets, starts, tol, rtol, atol, fine_rtol,
-                fine_atol, max_iter, max_slow, max_steps, tab_a, tab_b, tab_e3, tab_e5):
+                fine_atol, max_iter, max_slow, reuse_jacobian, max_steps, tab_a, tab_b, tab_e3, tab_e5):
     """Newton shooting from ``base_point`` to each ``targets[i]`` from ``starts[i]``, in parallel.
 
     Returns ``velocities`` (``(B, D)``), ``residuals`` (measured at the fine
@@ -662,7 +701,7 @@ def _shoot_parallel(zt, rho, kind, diag, base_point, targets, starts, tol, rtol,
     for i in nb.prange(n_batch):
         res, its, code, count = _shoot_one(zt, rho, kind, diag, base_point, targets[i], starts[i],
                                            tol, rtol, atol, fine_rtol, fine_atol, max_iter,
-                                           max_slow, max_steps, tab_a, tab_b, tab_e3, tab_e5, velocities[i])
+                                           max_slow, reuse_jacobian, max_steps, tab_a, tab_b, tab_e3, tab_e5, velocities[i])
         residuals[i] = res
         status[i] = code
         n_iter[i] = its
@@ -672,7 +711,7 @@ def _shoot_parallel(zt, rho, kind, diag, base_point, targets, starts, tol, rtol,
 
 @nb.njit(**_JIT)
 def _shoot_serial(zt, rho, kind, diag, base_point, targets, starts, tol, rtol, atol, fine_rtol,
-                fine_atol, max_iter, max_slow, max_steps, tab_a, tab_b, tab_e3, tab_e5):
+                fine_atol, max_iter, max_slow, reuse_jacobian, max_steps, tab_a, tab_b, tab_e3, tab_e5):
     """Newton shooting from ``base_point`` to each ``targets[i]`` from ``starts[i]``, in parallel.
 
     Returns ``velocities`` (``(B, D)``), ``residuals`` (measured at the fine
@@ -688,7 +727,7 @@ def _shoot_serial(zt, rho, kind, diag, base_point, targets, starts, tol, rtol, a
     for i in range(n_batch):
         res, its, code, count = _shoot_one(zt, rho, kind, diag, base_point, targets[i], starts[i],
                                            tol, rtol, atol, fine_rtol, fine_atol, max_iter,
-                                           max_slow, max_steps, tab_a, tab_b, tab_e3, tab_e5, velocities[i])
+                                           max_slow, reuse_jacobian, max_steps, tab_a, tab_b, tab_e3, tab_e5, velocities[i])
         residuals[i] = res
         status[i] = code
         n_iter[i] = its

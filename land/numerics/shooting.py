@@ -73,6 +73,10 @@ class NewtonShooting:
         abandoned (status ``"stagnated"``).
     fine : float
         How much tighter than the integrator the convergence check integrates.
+    reuse_jacobian : bool
+        Near the solution (after a full step that cut the residual 10-fold)
+        keep the last Jacobian and integrate the geodesic alone; a step that
+        does not cut the residual 4-fold recomputes it.
 
     Raises
     ------
@@ -93,11 +97,14 @@ class NewtonShooting:
     """
 
     def __init__(self, tol: float = 1e-6, max_newton: int = 10, max_slow: int = 3,
-                 fine: float = 100.0):
+                 fine: float = 100.0, reuse_jacobian: bool = True):
         self.tol = check_positive(tol, "tol")
         self.max_newton = check_positive_int(max_newton, "max_newton")
         self.max_slow = check_positive_int(max_slow, "max_slow")
         self.fine = check_positive(fine, "fine")
+        if not isinstance(reuse_jacobian, (bool, np.bool_)):
+            raise TypeError(f"reuse_jacobian: expected a bool, got {type(reuse_jacobian).__name__}")
+        self.reuse_jacobian = bool(reuse_jacobian)
 
     def __repr__(self) -> str:
         return (f"NewtonShooting(tol={self.tol:g}, max_newton={self.max_newton}, "
@@ -138,6 +145,7 @@ class NewtonShooting:
         rtol, atol = integrator.rtol, integrator.atol
         out = _kernels.shoot_batch(*metric.spec, np.ascontiguousarray(base_point, dtype=float),
                                    targets, starts, self.tol, rtol, atol, rtol / self.fine,
-                                   atol / self.fine, budget, self.max_slow, integrator.max_steps,
+                                   atol / self.fine, budget, self.max_slow, self.reuse_jacobian,
+                                   integrator.max_steps,
                                    *_kernels.TABLEAU)
         return Shots(*out)
