@@ -141,7 +141,8 @@ def main(argv=None):
     check = slice(0, args.n_reference)
     reference = tight_ends(manifold, mean, vecs[check])
     land_error = np.linalg.norm(ours.value[check] - reference, axis=1)
-    report_error = np.linalg.norm(out["report"][0] - reference[: len(base)], axis=1)
+    both = min(len(base), len(reference))
+    report_error = np.linalg.norm(out["report"][0][:both] - reference[:both], axis=1)
     results["exp"] = {
         "rates": rates, "rates_under_load": loaded_rates,
         "ratio_vs_report": rates["land"] / rates["report"],
