@@ -364,7 +364,7 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
         ``A <- expm(-s K / 2) A`` with the whitened gradient
         ``K = grad_A A^T``, whose rate does not depend on the eigenvalues of
         ``Sigma`` (see ``_natural_factor_step``), with ``s`` capped so that no
-        variance changes by more than :data:`MAX_VARIANCE_FACTOR` in one
+        variance changes by more than ``MAX_VARIANCE_FACTOR`` (4) in one
         step. One set of randomised quasi-Monte Carlo draws
         (:func:`qmc_normals`, common random numbers) serves every iteration,
         so the objective is a deterministic function of the parameters, and
@@ -374,7 +374,7 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
         mean step is at most one standard deviation long). The fit stops
         when the whitened gradient is within 2 of its Monte Carlo standard
         errors for ``patience`` iterations in a row, with at least
-        :data:`MIN_EFFECTIVE_FRACTION` of the draws effective (below that it
+        ``MIN_EFFECTIVE_FRACTION`` (5 %) of the draws effective (below that it
         doubles its draws, up to 8x, then stops unconverged), and returns
         its last iterate with ``log_constant`` estimated there.
     ``"paper"``

@@ -312,6 +312,10 @@ def plot_learned_fit(target_mean, means: Mapping, mean_errors: Mapping, *,
     ax_error.set_ylabel(r"$|\mu_k - \mu_{\mathrm{target}}|$")
     ax_error.set_ylim(bottom=0.0)
     legend_above(ax_error)
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), handlelength=3.0)
-    fig.tight_layout(rect=(0.0, 0.08, 1.0, 1.0))
+    # Coordinates in the first row, fits in the second: one row of six would be wider
+    # than the figure, and a shrunken figure has illegible text.
+    n_cols = 3 if len(handles) > 4 else len(handles)
+    fig.legend(handles=handles, loc="lower center", ncol=n_cols, handlelength=3.0)
+    n_rows = -(-len(handles) // n_cols)
+    fig.tight_layout(rect=(0.0, 0.02 + 0.07 * n_rows, 1.0, 1.0))
     return fig
