@@ -659,11 +659,10 @@ def test_report_figures_present(inspect):
             problems.append(f"{name} ({page}): the id is not on a figure")
         elif not figure["images"] or not all(figure["images"]):
             problems.append(f"{name} ({page}): no loaded image in the figure")
-        # One numbering per caption: the book's own ("Fig. 6") leads, the report's number is
-        # in the text ("... as the report's Figure 1"). Captions of chapter 6 still lead with
-        # "Report Figure N" until that chapter is revised, so both phrasings name the figure.
+        # One numbering per caption: the book's own ("Fig. 6") leads, and the caption's text
+        # begins "The report's Figure N, regenerated".
         caption = figure["caption"].replace("\u2019", "'")  # the book's smart quotes
-        if f"report's Figure {number}" not in caption and f"Report Figure {number}" not in caption:
+        if f"The report's Figure {number}, regenerated" not in caption:
             problems.append(f"{name} ({page}): caption does not name the report's Figure {number}: "
                             f"{figure['caption']!r}")
     assert not problems, "report figures:\n  " + "\n  ".join(problems)
