@@ -580,7 +580,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                 evaluation = evaluate(mean, frame, factor, logs=evaluation.log_result)
             # --- the mean: backtracking along the preconditioned gradient on fixed draws
             direction = -_cov_from_factor(factor) @ evaluation.grad_mean
-            base_objective, backtracks, taken_mean = evaluation.objective, 0, 0.0
+            backtracks, taken_mean = 0, 0.0
             moved = None
             whitened = float(np.sqrt(direction @ factor.T @ factor @ direction))
             for _ in range(MAX_BACKTRACKS):
