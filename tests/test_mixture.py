@@ -144,7 +144,7 @@ def test_lebesgue_density_of_a_flat_metric_is_the_gaussian():
     (dict(n_components=2.5), TypeError, "n_components"),
     (dict(n_components=50), ValueError, "n_components"),
     (dict(rng=None), TypeError, "rng"),
-    (dict(init="spectral"), ValueError, "init"),
+    (dict(init="spectrum"), ValueError, "init"),
     (dict(init=np.zeros(3, dtype=int)), ValueError, "init"),
     (dict(init=np.full(20, 5)), ValueError, "init"),
     (dict(tol=-1.0), ValueError, "tol"),

@@ -62,8 +62,16 @@ __all__ = ["LAND", "LANDMixture"]
 
 _GEOMETRIES = ("sphere", "learned")
 _MEASURES = ("lebesgue", "volume")
-#: ``rho="auto"`` is this times the mean variance of the features of ``X``.
+#: ``rho="auto"`` of :class:`LAND` is this times the mean variance of the features of ``X``.
 RHO_FACTOR = 1e-3
+#: ``kernel_width="auto"`` of :class:`LAND`: the median distance to this neighbour.
+WIDTH_NEIGHBOURS = 20
+#: The same two rules for :class:`LANDMixture`, chosen by ``studies/defaults.py``: a mixture
+#: separates clusters only where the metric sees the gaps between them, which takes a
+#: width near the spacing of close neighbours and a ``rho`` large enough that geodesics
+#: across a gap stay short enough to solve.
+MIXTURE_WIDTH_NEIGHBOURS = 5
+MIXTURE_RHO_FACTOR = 0.2
 #: Least number of draws behind the constant that scores use.
 SCORE_DRAWS = 4096
 #: Share of the training data whose Logs may fail at the end of a fit before it warns.
@@ -72,8 +80,14 @@ FAILED_SHARE = 0.05
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(32)
 
 
-def _make_geometry(geometry, X, kernel_width, rho):
-    """The geometry an estimator fits on, and the kernel width and rho it used (None if none)."""
+def _make_geometry(geometry, X, kernel_width, rho, neighbours=None, rho_factor=None):
+    """The geometry an estimator fits on, and the kernel width and rho it used (None if none).
+
+    ``neighbours`` and ``rho_factor`` set the ``"auto"`` rules (defaults: the
+    LAND's, ``WIDTH_NEIGHBOURS`` and ``RHO_FACTOR``).
+    """
+    neighbours = WIDTH_NEIGHBOURS if neighbours is None else neighbours
+    rho_factor = RHO_FACTOR if rho_factor is None else rho_factor
     if isinstance(geometry, str):
         if geometry not in _GEOMETRIES:
             raise ValueError(f"geometry: expected 'sphere', 'learned' or a land.Geometry, "
@@ -90,7 +104,7 @@ def _make_geometry(geometry, X, kernel_width, rho):
                 raise ValueError(f"X: kernel_width='auto' needs at least 3 points, "
                                  f"got n_samples = {X.shape[0]}")
             try:
-                width = kernel_width_rule(X, min(20, X.shape[0] - 1))
+                width = kernel_width_rule(X, min(neighbours, X.shape[0] - 1))
             except ValueError as error:   # repeated points: the rule names its own argument
                 raise ValueError(f"X: kernel_width='auto' failed: {error}".replace("train: ", ""))
         else:
@@ -98,7 +112,7 @@ def _make_geometry(geometry, X, kernel_width, rho):
         if isinstance(rho, str):
             if rho != "auto":
                 raise ValueError(f"rho: expected a positive number or 'auto', got {rho!r}")
-            rho = RHO_FACTOR * float(np.mean(np.var(X, axis=0)))
+            rho = rho_factor * float(np.mean(np.var(X, axis=0)))
         else:
             rho = check_positive(rho, "rho")
         return LearnedManifold(LocalDiagonalMetric(X, width, rho)), width, rho
@@ -720,14 +734,17 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
     kernel_width : float or "auto", default="auto"
         Width of the metric's Gaussian weights, in the units of ``X``
         (learned geometry). ``"auto"``: :func:`~land.kernel_width_rule`, the
-        median distance to the 20th nearest training point, which scales
-        with the data.
+        median distance to the 5th nearest training point
+        (``MIXTURE_WIDTH_NEIGHBOURS``), which scales with the data. It is
+        narrower than :class:`LAND`'s (20th): the metric has to see the gaps
+        between clusters for the components to keep to them
+        (``studies/defaults.py``).
     rho : float or "auto", default="auto"
         Regulariser of the learned metric's local variances, in the units
         of ``X`` squared (the metric far from the data is ``1 / rho``).
-        ``"auto"``: ``1e-3`` times the mean variance of the features of
-        ``X`` (``RHO_FACTOR``), so that fitting ``c * X`` gives the same
-        model scaled by ``c``; a number is used as given.
+        ``"auto"``: ``0.2`` times the mean variance of the features of
+        ``X`` (``MIXTURE_RHO_FACTOR``), so that fitting ``c * X`` gives the
+        same model scaled by ``c``; a number is used as given.
     n_mc_samples : int, default=500
         Monte Carlo draws per component constant during EM (the constants
         behind scores use at least ``SCORE_DRAWS = 4096``).
@@ -736,9 +753,14 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
     tol : float, default=1e-3
         Relative log-likelihood change of the stopping rule (see
         :func:`~land.fit_land_mixture`).
-    init : {"kmeans", "random"}, default="kmeans"
-        Initial hard labels: k-means on the coordinates of ``X``, or a
-        random balanced assignment.
+    init : {"spectral", "kmeans", "random"}, default="spectral"
+        Initial hard labels: spectral clustering of the neighbour graph of
+        ``X`` in the geometry's metric (:func:`land.model.mixture.spectral_labels`;
+        k-means if it leaves a cluster with at most ``d`` points), k-means on the coordinates
+        of ``X``, or a random balanced assignment.
+    n_init : int, default=1
+        EM runs from different random starts; the one with the highest
+        final log-likelihood is kept (as in ``GaussianMixture``).
     reg_covar : float, default=1e-6
         Covariance floor relative to the data's spread, applied in every
         M-step: no component covariance eigenvalue goes below ``cov_floor_ =
@@ -814,8 +836,8 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
     """
 
     def __init__(self, n_components=2, *, geometry="learned", kernel_width="auto", rho="auto",
-                 n_mc_samples=500, max_iter=30, tol=1e-3, init="kmeans", reg_covar=1e-6,
-                 measure="lebesgue", random_state=None, n_samples="deprecated"):
+                 n_mc_samples=500, max_iter=30, tol=1e-3, init="spectral", n_init=1,
+                 reg_covar=1e-6, measure="lebesgue", random_state=None, n_samples="deprecated"):
         self.n_components = n_components
         self.geometry = geometry
         self.kernel_width = kernel_width
@@ -824,6 +846,7 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.init = init
+        self.n_init = n_init
         self.reg_covar = reg_covar
         self.measure = measure
         self.random_state = random_state
@@ -880,21 +903,27 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         if n_components > X.shape[0]:
             raise ValueError(f"n_components: expected at most the {X.shape[0]} points of X, "
                              f"got {n_components}")
-        if not isinstance(self.init, str) or self.init not in ("kmeans", "random"):
-            raise ValueError(f"init: expected 'kmeans' or 'random', got {self.init!r}")
+        if not isinstance(self.init, str) or self.init not in ("spectral", "kmeans", "random"):
+            raise ValueError(f"init: expected 'spectral', 'kmeans' or 'random', got {self.init!r}")
+        n_init = check_positive_int(self.n_init, "n_init")
         max_iter = check_positive_int(self.max_iter, "max_iter")
         tol = check_nonnegative(self.tol, "tol")
         n_mc = _n_mc_samples(self)
         reg_covar = check_nonnegative(self.reg_covar, "reg_covar")
         rng = _rng(self.random_state)
         _check_not_degenerate(X, self.geometry)
-        geometry, width, rho = _make_geometry(self.geometry, X, self.kernel_width, self.rho)
+        geometry, width, rho = _make_geometry(self.geometry, X, self.kernel_width, self.rho,
+                                              MIXTURE_WIDTH_NEIGHBOURS, MIXTURE_RHO_FACTOR)
         _check_measure(self.measure, geometry)
         X = geometry.check_points(X, "X")
+        mixture = None
         with threadpool_limits(1):
-            mixture = fit_land_mixture(geometry, X, n_components, rng=rng, n_iter=max_iter,
+            for _ in range(n_init):
+                run = fit_land_mixture(geometry, X, n_components, rng=rng, n_iter=max_iter,
                                        n_samples=n_mc, tol=tol, init=self.init,
                                        reg_covar=reg_covar, progress=False)
+                if mixture is None or run.history.loglik[-1] > mixture.history.loglik[-1]:
+                    mixture = run
         _warn_not_converged("LANDMixture EM", mixture.converged, "iteration limit",
                             mixture.n_iter, max_iter)
         n_failed = int(mixture.history.n_failed_log[-1])

@@ -17,7 +17,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from land._progress import progress_bar, show_progress
-from land._validation import check_generator, check_positive, check_positive_int, check_spd
+from land._validation import (as_float_array, check_generator, check_positive, check_positive_int,
+                              check_spd)
 from land.geometry.base import GeodesicSolverError
 from land.model.likelihood import (ALGORITHMS, _VOLUMES, _check_choice, _check_data, _check_mean,
                                    _frame_at,
@@ -253,19 +254,23 @@ class LandFit:
         return change @ self.cov @ change.T
 
 
-def _initial_parameters(manifold, data, init_mean, init_cov, init_frame):
-    """Defaults of :func:`fit_land`: the data point nearest the Euclidean mean, and the Log covariance."""
+def _initial_parameters(manifold, data, init_mean, init_cov, init_frame, weights=None):
+    """Defaults of :func:`fit_land`: the data point nearest the (weighted) Euclidean mean, and
+    the (weighted) Log covariance."""
+    w = np.ones(data.shape[0]) if weights is None else weights
     if init_mean is None:
-        init_mean = data[np.argmin(np.sum((data - data.mean(axis=0)) ** 2, axis=1))]
+        centre = w @ data / w.sum()
+        init_mean = data[np.argmin(np.sum((data - centre) ** 2, axis=1))]
     mean = _check_mean(manifold, init_mean, "init_mean")
     frame = _frame_at(manifold, mean, init_frame, "init_frame")
     logs = None
     if init_cov is None:
         logs = manifold.solve_log(mean, data)
-        if not np.any(logs.converged):
+        ok = np.asarray(logs.converged, dtype=bool)
+        if not np.any(ok) or not w[ok].sum() > 0:
             raise GeodesicSolverError("fit_land: no data point's Log converged at the initial mean")
-        coords = manifold.coordinates(mean, frame, logs.value[logs.converged])
-        scatter = coords.T @ coords / coords.shape[0]
+        coords = manifold.coordinates(mean, frame, logs.value[ok])
+        scatter = (coords * w[ok, None]).T @ coords / w[ok].sum()
         init_cov = 0.5 * (scatter + scatter.T) + 1e-9 * np.trace(scatter) * np.eye(manifold.dim)
     return mean, frame, check_spd(init_cov, "init_cov", manifold.dim), logs
 
@@ -350,7 +355,7 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
              n_iter: int | None = None, step_mean: float | None = None,
              step_cov: float | None = None, n_samples: int | None = None, init_frame=None,
              algorithm: str = "natural", volume: str = "paper", patience: int = 3,
-             progress: bool | None = None) -> LandFit:
+             sample_weight=None, progress: bool | None = None) -> LandFit:
     """Maximum likelihood LAND by preconditioned gradient steps.
 
     Each iteration moves the mean along ``Exp_mu(step_mean * F d)`` with
@@ -415,6 +420,10 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
         the sphere's is exact either way).
     patience : int
         Consecutive iterations the stopping rule must hold (natural).
+    sample_weight : array-like, shape=[N], optional
+        Non-negative weights of the data points, with a positive sum (for
+        example EM responsibilities): the data term of the objective becomes
+        their weighted mean. Default: equal weights.
     progress : bool, optional
         Draw a progress bar over the iterations. Default: only when a person
         is likely watching (a Jupyter kernel or a terminal) and the
@@ -440,7 +449,8 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
         symmetric positive definite of shape ``(d, d)``, ``init_frame`` not
         an orthonormal tangent frame at the initial mean, ``algorithm`` or
         ``volume`` not one of its choices, ``n_iter``, ``n_samples`` or
-        ``patience`` below 1, or a step size not a finite number > 0. (A data
+        ``patience`` below 1, a step size not a finite number > 0, or
+        ``sample_weight`` not ``N`` finite values >= 0 with a positive sum. (A data
         point antipodal to the mean on the sphere is a failed Log: left out and
         counted.)
     GeodesicSolverError
@@ -474,21 +484,49 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
     n_samples = check_positive_int((1000 if paper else 1024) if n_samples is None else n_samples,
                                    "n_samples")
     patience = check_positive_int(patience, "patience")
+    weights = None if sample_weight is None else check_sample_weight(sample_weight, data.shape[0])
     bar = progress_bar(n_iter, f"LAND fit ({algorithm})", show_progress(progress))
     with threadpool_limits(limits=1, user_api="blas"), bar:
         return _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean,
-                    step_cov, n_samples, paper, volume, patience, bar)
+                    step_cov, n_samples, paper, volume, patience, bar, weights=weights)[0]
+
+
+def check_sample_weight(sample_weight, n_points: int) -> np.ndarray:
+    """``sample_weight`` as ``n_points`` finite values >= 0 with a positive sum, or a ValueError."""
+    weights = as_float_array(sample_weight, "sample_weight")
+    if weights.shape != (n_points,):
+        raise ValueError(f"sample_weight: expected shape ({n_points},), got {weights.shape}")
+    if np.any(weights < 0) or not weights.sum() > 0:
+        raise ValueError("sample_weight: expected values >= 0 with a positive sum")
+    return weights
 
 
 def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean, step_cov,
-         n_samples, paper, volume, patience, bar):
+         n_samples, paper, volume, patience, bar, *, weights=None, init_logs=None, cov_floor=0.0,
+         state=None):
+    """The fit itself; returns ``(LandFit, last evaluation, draw state)``.
+
+    ``weights``: data weights (EM responsibilities); ``init_logs``: the Logs at
+    ``init_mean`` if already solved; ``cov_floor``: least covariance eigenvalue
+    (the natural algorithm's covariance steps are projected onto it);
+    ``state``: the Monte Carlo draws (and proposal) of an earlier call to carry
+    on with, so that successive calls (EM's M-steps) share common random numbers.
+    """
     if paper and getattr(manifold, "mean_gradient", "paper") != "paper":
         # The paper's algorithm takes the paper's -I derivative of Log, as the report did.
         manifold = copy.copy(manifold)
         manifold.mean_gradient = "paper"
-    mean, frame, cov, first_logs = _initial_parameters(manifold, data, init_mean, init_cov, init_frame)
+    mean, frame, cov, first_logs = _initial_parameters(manifold, data, init_mean, init_cov,
+                                                       init_frame, weights)
+    if init_logs is not None:
+        first_logs = init_logs
+    if cov_floor > 0:
+        cov = _floor_eigenvalues(cov, cov_floor)
     factor = precision_factor(cov)
-    normals = None if paper else qmc_normals(n_samples, manifold.dim, rng)
+    if state is None:
+        normals = None if paper else qmc_normals(n_samples, manifold.dim, rng)
+        state = {"normals": normals, "proposal": None, "draw_set": 0}
+    normals = state["normals"]
     n_draws = n_samples if paper else normals.shape[0]
     settings = dict(algorithm="paper" if paper else "natural", n_iter=n_iter, step_mean=step_mean,
                     step_cov=step_cov, n_samples=n_draws, volume=volume)
@@ -498,7 +536,6 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                         max_variance_factor=MAX_VARIANCE_FACTOR, max_draws=MAX_DRAW_GROWTH * n_draws)
     records = {key: [] for key in FitHistory.__dataclass_fields__}
     start_scale = np.linalg.eigvalsh(cov).max()
-    state = {"normals": normals, "proposal": None, "draw_set": 0}
 
     def blocks():
         size = n_samples if paper else state["normals"].shape[0]
@@ -532,7 +569,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
     def evaluate(mean, frame, factor, gradients=True, **logs):
         return _evaluate(manifold, data, mean, frame, factor, n_samples, rng,
                          normals=state["normals"], volume=volume, gradients=gradients,
-                         proposal=state["proposal"], **logs)
+                         proposal=state["proposal"], weights=weights, **logs)
 
     evaluation = evaluate(mean, frame, factor, logs=first_logs)
     record(evaluation)
@@ -559,14 +596,19 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             record(evaluation)
             bar.update()
         history = FitHistory(**{key: _as_array(key, value) for key, value in records.items()})
-        return LandFit(mean, _cov_from_factor(factor), frame, float(history.log_constant[-1]),
-                       history, settings, False, stop_reason, len(history.objective) - 1)
+        return (LandFit(mean, _cov_from_factor(factor), frame, float(history.log_constant[-1]),
+                        history, settings, False, stop_reason, len(history.objective) - 1),
+                evaluation, state)
 
     stop_reason, converged, calm = "iteration limit", False, 0
     rate_mean, rate_cov = step_mean, step_cov
     # Failed Logs leave their points out, so a fit could lower its objective by walking to
     # where the solver fails on the hardest points; cap the failures over the whole fit.
     allowed = evaluation.n_failed_log + max(1.0, MAX_NEW_FAILURES * data.shape[0])
+
+    def compare(new, old, new_factor, old_factor):
+        return _compare(new, old, new_factor, old_factor, allowed, weights)
+
     crawl = 0
     max_draws = MAX_DRAW_GROWTH * n_draws
     for _ in range(n_iter):
@@ -591,7 +633,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                 trial = evaluate(trial_mean, trial_frame, factor, gradients=False,
                                  initial_logs=_predicted_logs(evaluation, step,
                                                               scale * direction, trial_frame))
-                if _compare(trial, evaluation, factor, factor, allowed) <= 0.0:
+                if compare(trial, evaluation, factor, factor) <= 0.0:
                     moved = (trial_mean, trial_frame, trial)
                     taken_mean = scale * whitened
                     rate_mean = min(GROWTH * rate_mean, MAX_RATE_MEAN)
@@ -608,8 +650,11 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             taken_cov, accepted = 0.0, None
             for _ in range(MAX_BACKTRACKS):
                 trial_factor, size = _natural_factor_step(factor, mid.grad_factor, rate_cov)
+                if cov_floor > 0:
+                    trial_factor = precision_factor(
+                        _floor_eigenvalues(_cov_from_factor(trial_factor), cov_floor))
                 trial = evaluate(mean, frame, trial_factor, logs=logs_now)
-                if _compare(trial, mid, trial_factor, factor, allowed) <= 0.0:
+                if compare(trial, mid, trial_factor, factor) <= 0.0:
                     accepted = (trial_factor, trial)
                     taken_cov = size
                     rate_cov = min(GROWTH * rate_cov, MAX_RATE_COV)
@@ -668,8 +713,18 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             break
 
     history = FitHistory(**{key: _as_array(key, value) for key, value in records.items()})
-    return LandFit(mean, _cov_from_factor(factor), frame, evaluation.constant.log_value, history,
-                   settings, converged, stop_reason, len(history.objective) - 1)
+    return (LandFit(mean, _cov_from_factor(factor), frame, evaluation.constant.log_value, history,
+                    settings, converged, stop_reason, len(history.objective) - 1),
+            evaluation, state)
+
+
+def _floor_eigenvalues(cov, floor):
+    """``cov`` with its eigenvalues raised to at least ``floor``."""
+    values, vectors = np.linalg.eigh(0.5 * (cov + cov.T))
+    if values.min() >= floor:
+        return cov
+    clipped = (vectors * np.maximum(values, floor)) @ vectors.T
+    return 0.5 * (clipped + clipped.T)
 
 
 def _predicted_logs(evaluation, step, step_coords, new_frame):
@@ -723,7 +778,7 @@ def moved_logs(logs, converged, coords, jacobian, step, step_coords, new_frame) 
     return moved
 
 
-def _compare(new, old, new_factor, old_factor, allowed_failures=np.inf) -> float:
+def _compare(new, old, new_factor, old_factor, allowed_failures=np.inf, weights=None) -> float:
     """Objective change from ``old`` to ``new`` over the data points whose Logs converged in both.
 
     The data term averages over the converged Logs, so when a trial loses or
@@ -743,10 +798,12 @@ def _compare(new, old, new_factor, old_factor, allowed_failures=np.inf) -> float
     if lost > MAX_LOST_SHARE * np.count_nonzero(mask_old):
         return np.inf
     both = mask_new & mask_old
+    share = np.ones(both.size) if weights is None else weights
+    share = share[both] / share[both].sum()
 
     def data_term(evaluation, factor, mask):
         coords = evaluation.data_coords[both[mask]]
-        return 0.5 * np.mean(np.sum((coords @ factor.T) ** 2, axis=1))
+        return 0.5 * share @ np.sum((coords @ factor.T) ** 2, axis=1)
 
     return (data_term(new, new_factor, mask_new) + new.constant.log_value
             - data_term(old, old_factor, mask_old) - old.constant.log_value)

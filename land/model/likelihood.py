@@ -614,17 +614,22 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
 
 
 def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=None, logs=None,
-              normals=None, volume="paper", gradients=True, proposal=None):
+              normals=None, volume="paper", gradients=True, proposal=None, weights=None):
     if logs is None:
         logs = manifold.solve_log(mean, data, initial_velocities=initial_logs)
     if not np.any(logs.converged):
         raise GeodesicSolverError("evaluate_land: no data point's Log converged")
+    if weights is not None:
+        weights = weights[logs.converged]
+        if not weights.sum() > 0:
+            raise GeodesicSolverError("evaluate_land: the Logs of every point with positive "
+                                      "weight failed")
     coords = manifold.coordinates(mean, frame, logs.value[logs.converged])
     cov = _cov_from_factor(factor)
     constant = _estimate_constant(manifold, mean, frame, cov, n_samples, rng, normals=normals,
                                   volume=volume, mean_gradient=gradients, proposal=proposal)
     core = objective_and_gradients(manifold, mean, frame, factor, coords,
-                                   constant.tangent_coords, constant.volume,
+                                   constant.tangent_coords, constant.volume, weights=weights,
                                    sample_converged=constant.converged,
                                    sample_mean_gradient=constant.mean_gradient,
                                    with_mean_gradient=gradients)

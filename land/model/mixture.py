@@ -10,11 +10,14 @@ by EM. With ``L_nk`` the coordinates of ``Log_{mu_k}(x_n)`` in component
 * **E-step**: ``log p_k(x_n) = -L_nk^T Sigma_k^{-1} L_nk / 2 - log C_k`` and
   responsibilities ``r_nk = pi_k p_k(x_n) / sum_j pi_j p_j(x_n)``, computed
   with log-sum-exp;
-* **M-step**: ``pi_k = mean_n r_nk``, and for each component a few steps of
-  the LAND gradient algorithm of :func:`~land.fit_land` on the objective
-  with the data weighted by ``r_nk`` (``objective_and_gradients(...,
-  weights=r_k)``): a preconditioned mean step along Exp with the frame carried
-  by parallel transport, then a step on the precision factor ``A``.
+* **M-step**: ``pi_k = mean_n r_nk``, and for each component a few
+  iterations of :func:`~land.fit_land`'s natural algorithm on the objective
+  with the data weighted by ``r_nk`` (``sample_weight``): line-searched
+  steps on the mean along Exp and on the precision factor, each accepted
+  only if the weighted objective does not rise on the component's fixed
+  quasi-Monte Carlo draws. So no M-step lowers the expected complete-data
+  log-likelihood (a generalised EM step), and a bad step cannot blow a
+  component up, as the paper's fixed steps could.
 
 The log-likelihood ``sum_n log sum_k pi_k p_k(x_n)`` is recorded at every
 E-step. A point whose Log to component ``k`` fails gets ``p_k(x_n) = 0``
@@ -38,8 +41,9 @@ from land._progress import progress_bar, show_progress
 from land._validation import (as_float_array, check_generator, check_nonnegative, check_positive,
                               check_positive_int)
 from land.geometry.base import GeodesicSolverError
-from land.model.likelihood import (_check_data, _cov_from_factor, normalising_constant,
-                                   objective_and_gradients, precision_factor)
+from land.model.fit import _fit
+from land.model.likelihood import (_check_data, _cov_from_factor, _estimate_constant,
+                                   precision_factor, qmc_normals)
 from land.geometry.sphere import Sphere
 
 __all__ = [
@@ -312,9 +316,97 @@ def _snap(manifold, point, data, labels_k):
     return members[np.argmin(np.linalg.norm(members - point, axis=1))]
 
 
+#: Neighbours per point in the graph behind ``init="spectral"``.
+SPECTRAL_NEIGHBOURS = 10
+
+
+def _segment_lengths(manifold, starts, ends):
+    """Geodesic lengths of short segments: exact on the sphere; on a learned metric the
+    metric length of the straight segment by Simpson's rule (an upper bound on the
+    geodesic distance, close to it for neighbours)."""
+    if isinstance(manifold, Sphere):
+        return np.arccos(np.clip(np.sum(starts * ends, axis=1), -1.0, 1.0))
+    delta2 = (ends - starts) ** 2
+    speeds = [np.sqrt(np.sum(manifold.metric.metric_diagonal(x) * delta2, axis=1))
+              for x in (starts, 0.5 * (starts + ends), ends)]
+    return (speeds[0] + 4.0 * speeds[1] + speeds[2]) / 6.0
+
+
+def spectral_labels(manifold, data, n_components: int, rng: np.random.Generator,
+                    n_neighbours: int = SPECTRAL_NEIGHBOURS) -> np.ndarray:
+    """Clusters of ``data`` by spectral clustering of its neighbour graph in the manifold's metric.
+
+    Each point is joined to its ``n_neighbours`` nearest neighbours (the
+    graph is symmetrised); an edge of geodesic length ``l`` gets affinity
+    ``exp(-(l / s)^2)`` with ``s`` the median edge length, and scikit-learn's
+    :func:`~sklearn.cluster.spectral_clustering` splits the graph. Clusters
+    that are far apart *in the metric* (a learned metric makes the gaps
+    between data expensive to cross) end up in different groups, where
+    k-means on the ambient coordinates would cut curved clusters across.
+
+    Parameters
+    ----------
+    manifold : Sphere or LearnedManifold
+    data : ndarray, shape=[N, ambient_dim]
+        Points of ``manifold``.
+    n_components : int
+        Number of clusters (<= N).
+    rng : numpy.random.Generator
+        Seeds the clustering's random steps.
+    n_neighbours : int
+        Neighbours per point (at most N - 1 are used).
+
+    Returns
+    -------
+    ndarray of int, shape=[N]
+        Labels in ``0..n_components - 1``.
+
+    Examples
+    --------
+    Two arcs that interleave, as in scikit-learn's two moons: the graph keeps them apart.
+
+    >>> import numpy as np
+    >>> import land
+    >>> from sklearn.datasets import make_moons
+    >>> from land.model.mixture import spectral_labels
+    >>> x, y = make_moons(200, noise=0.05, random_state=0)
+    >>> manifold = land.LearnedManifold(land.LocalDiagonalMetric(x, kernel_width=0.15, rho=0.1))
+    >>> labels = spectral_labels(manifold, x, 2, np.random.default_rng(0))
+    >>> bool(np.all(labels == y) or np.all(labels != y))
+    True
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.spatial import cKDTree
+    from sklearn.cluster import spectral_clustering
+
+    n_points = data.shape[0]
+    k = min(n_neighbours, n_points - 1)
+    if k < 1:
+        return np.zeros(n_points, dtype=int)
+    _, idx = cKDTree(data).query(data, k + 1)
+    rows, cols = np.repeat(np.arange(n_points), k), idx[:, 1:].ravel()
+    lengths = _segment_lengths(manifold, data[rows], data[cols])
+    scale = np.median(lengths[lengths > 0]) if np.any(lengths > 0) else 1.0
+    affinity = csr_matrix((np.exp(-(lengths / scale) ** 2), (rows, cols)), shape=(n_points,) * 2)
+    affinity = affinity.maximum(affinity.T)
+    with warnings.catch_warnings():
+        # A graph in several pieces is what well-separated clusters give; it is not an error.
+        warnings.filterwarnings("ignore", message=".*not fully connected.*")
+        labels = spectral_clustering(affinity, n_clusters=n_components,
+                                     random_state=int(rng.integers(2**31 - 1)))
+    return np.asarray(labels, dtype=int)
+
+
 def _initial_labels(manifold, data, n_components, init, rng):
     n_points = data.shape[0]
     if isinstance(init, str):
+        if init == "spectral":
+            labels = spectral_labels(manifold, data, n_components, rng)
+            if np.bincount(labels, minlength=n_components).min() > manifold.dim:
+                return labels
+            # A cluster with at most d points (an outlier the graph cut off on its own)
+            # would start a degenerate component: fall back to k-means, as documented.
+            init = "kmeans"
         if init == "kmeans":
             from sklearn.cluster import KMeans
 
@@ -322,7 +414,8 @@ def _initial_labels(manifold, data, n_components, init, rng):
             return KMeans(n_clusters=n_components, n_init=10, random_state=seed).fit(data).labels_
         if init == "random":
             return rng.permutation(np.arange(n_points) % n_components)
-        raise ValueError(f"init: expected 'kmeans', 'random' or an array of labels, got {init!r}")
+        raise ValueError(f"init: expected 'spectral', 'kmeans', 'random' or an array of labels, "
+                         f"got {init!r}")
     labels = np.asarray(init)
     if labels.shape != (n_points,) or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"init: expected integer labels of shape ({n_points},), got "
@@ -342,43 +435,44 @@ def _floor_cov(cov, floor):
 
 
 class _Component:
-    """Mutable state of one component during EM."""
+    """State of one component during EM: parameters, the Logs of the data at its mean, its
+    Monte Carlo constant, and its own fixed quasi-Monte Carlo draws (common random numbers
+    across EM iterations, so its log-likelihood term changes only when its parameters do)."""
 
-    def __init__(self, mean, frame, cov, floor=0.0):
+    def __init__(self, manifold, data, mean, frame, cov, logs, floor, n_samples, rng):
         self.floor = floor
         cov, self.floored = _floor_cov(cov, floor) if floor > 0 else (cov, False)
         self.mean, self.frame, self.factor = mean, frame, precision_factor(cov)
-        self.logs = None
-        self.constant = None
-
-    def set_factor(self, factor):
-        """Take a precision-factor step's result, holding the covariance above the floor."""
-        self.factor, self.floored = factor, False
-        if self.floor > 0:
-            cov, self.floored = _floor_cov(_cov_from_factor(factor), self.floor)
-            if self.floored:
-                self.factor = precision_factor(cov)
+        self.logs = logs
+        self.state = {"normals": qmc_normals(n_samples, manifold.dim, rng), "proposal": None,
+                      "draw_set": 0}
+        self.constant = _estimate_constant(manifold, mean, frame, cov, n_samples, rng,
+                                           normals=self.state["normals"], mean_gradient=False)
+        self.stop_reason = ""
 
     @property
     def cov(self):
         return _cov_from_factor(self.factor)
 
-    def refresh(self, manifold, data, n_samples, rng, initial_logs=None, logs=True):
-        if logs:
-            self.logs = manifold.solve_log(self.mean, data, initial_velocities=initial_logs)
-        self.constant = normalising_constant(manifold, self.mean, self.cov, n_samples, rng,
-                                             frame=self.frame)
+    def m_step(self, manifold, data, weights, n_inner, step_mean, step_cov, patience, rng):
+        """Up to ``n_inner`` iterations of the natural algorithm on the weighted objective.
 
-    def gradients(self, manifold, data, weights):
+        Every accepted step lowers the weighted objective on the component's
+        fixed draws, so the M-step never lowers the expected complete-data
+        log-likelihood it is meant to raise (a generalised EM step).
+        """
         ok = np.asarray(self.logs.converged, dtype=bool)
-        if not np.any(ok) or not weights[ok].sum() > 0:
-            return None
-        coords = manifold.coordinates(self.mean, self.frame, self.logs.value[ok])
-        return objective_and_gradients(manifold, self.mean, self.frame, self.factor, coords,
-                                       self.constant.tangent_coords, self.constant.volume,
-                                       weights=weights[ok],
-                                       sample_converged=self.constant.converged,
-                                       sample_mean_gradient=self.constant.mean_gradient)
+        if not weights[ok].sum() > 1e-12 * weights.sum():   # an empty component keeps its state
+            return
+        fit, evaluation, self.state = _fit(
+            manifold, data, rng, self.mean, self.cov, self.frame, n_inner, step_mean, step_cov,
+            self.state["normals"].shape[0], False, "paper", patience, progress_bar(0, "", False),
+            weights=weights, init_logs=self.logs, cov_floor=self.floor, state=self.state)
+        self.mean, self.frame, self.factor = fit.mean, fit.frame, precision_factor(fit.cov)
+        self.logs, self.constant = evaluation.log_result, evaluation.constant
+        self.floored = self.floor > 0 and bool(np.linalg.eigvalsh(fit.cov).min()
+                                               <= self.floor * (1 + 1e-9))
+        self.stop_reason = fit.stop_reason
 
     def log_density(self, manifold, data):
         ok = np.asarray(self.logs.converged, dtype=bool)
@@ -391,23 +485,26 @@ class _Component:
 
 # --------------------------------------------------------------------- EM
 def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Generator,
-                     n_iter: int = 30, n_inner: int = 1, step_mean: float = 0.5,
-                     step_cov: float = 0.5, n_samples: int = 500, init="kmeans",
+                     n_iter: int = 30, n_inner: int = 3, step_mean: float = 0.5,
+                     step_cov: float = 0.5, n_samples: int = 500, init="spectral",
                      tol: float = 1e-3, patience: int = 2,
                      cov_jitter: float = 1e-3, reg_covar: float = 0.0,
                      progress: bool | None = None) -> LandMixtureFit:
     """Fit a mixture of LANDs by EM (Arvanitidis et al. 2016, section on mixtures).
 
-    Initialisation: k-means on the ambient coordinates (scikit-learn, its
-    ``random_state`` drawn from ``rng``) gives hard responsibilities; each
+    Initialisation: hard labels from ``init`` (default: spectral clustering
+    of the data's neighbour graph in the manifold's metric,
+    :func:`spectral_labels`; scikit-learn's random states drawn from
+    ``rng``) give hard responsibilities; each
     component's mean is its cluster's centroid snapped to the manifold (see
     below), its covariance the scatter of the Logs of its cluster's points
     (plus ``cov_jitter`` times the mean variance on the diagonal), its
     weight the cluster's share.
 
-    Each iteration: an M-step (``pi_k = mean_n r_nk``, then ``n_inner``
-    steps of :func:`~land.fit_land`'s gradient algorithm per component on
-    the ``r_nk``-weighted objective), then an E-step with the Logs and
+    Each iteration: an M-step (``pi_k = mean_n r_nk``, then up to
+    ``n_inner`` iterations of :func:`~land.fit_land`'s natural algorithm per
+    component on the ``r_nk``-weighted objective, on draws that stay fixed
+    for that component through EM), then an E-step with the Logs and
     Monte Carlo constants of the new parameters.
 
     Stopping rule: stop when the relative change of the log-likelihood,
@@ -427,13 +524,16 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     n_iter : int
         Most EM iterations.
     n_inner : int
-        Gradient steps per component per M-step.
+        Most natural-algorithm iterations per component per M-step.
     step_mean, step_cov : float
-        Step sizes of the mean and precision-factor steps (> 0).
+        First trial step sizes of the mean and precision-factor line
+        searches (> 0).
     n_samples : int
         Monte Carlo draws per normalising constant.
-    init : {"kmeans", "random"} or array of int, shape=[N]
-        Initial hard labels.
+    init : {"spectral", "kmeans", "random"} or array of int, shape=[N]
+        Initial hard labels: spectral clustering in the manifold's metric
+        (k-means if it leaves a cluster with at most ``d`` points), k-means on the ambient
+        coordinates, a random balanced assignment, or the labels given.
     tol : float
         Relative log-likelihood change of the stopping rule (>= 0).
     patience : int
@@ -470,7 +570,7 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
         If ``data`` is not an ``(N, ambient_dim)`` array of points of
         ``manifold``, ``n_components`` is not in ``1..N``, a count is below 1,
         a step size not > 0, ``tol`` or ``cov_jitter`` negative, ``init``
-        neither ``"kmeans"``, ``"random"`` nor integer labels of shape ``(N,)``
+        neither ``"spectral"``, ``"kmeans"``, ``"random"`` nor integer labels of shape ``(N,)``
         in ``0..K-1``, a component gets no point at the start, or (on the
         sphere) a k-means centroid sits at the centre.
     GeodesicSolverError
@@ -537,10 +637,9 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     components = []
     for mean, frame, logs, cov, _ in starts:
         ridge = cov_jitter * np.trace(cov) / manifold.dim + 1e-12
-        component = _Component(mean, frame, cov + ridge * np.eye(manifold.dim), cov_floor)
-        component.logs = logs
-        component.refresh(manifold, data, n_samples, rng, logs=False)
-        components.append(component)
+        components.append(_Component(manifold, data, mean, frame,
+                                     cov + ridge * np.eye(manifold.dim), logs, cov_floor,
+                                     n_samples, rng))
     weights = resp.mean(axis=0)
 
     records = {key: [] for key in MixtureHistory.__dataclass_fields__}
@@ -563,20 +662,8 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
         for _ in range(n_iter):
             weights = resp.mean(axis=0)
             for k, comp in enumerate(components):
-                for _ in range(n_inner):
-                    grads = comp.gradients(manifold, data, resp[:, k])
-                    if grads is None:  # an empty component keeps its parameters
-                        break
-                    step = step_mean * (comp.frame @ (-comp.cov @ grads.grad_mean))
-                    comp.mean, comp.frame = (manifold.exp(comp.mean, step),
-                                             manifold.transport_frame(comp.mean, step, comp.frame))
-                    # Warm start: to first order Log_{mu + step}(x) = Log_mu(x) - step.
-                    comp.refresh(manifold, data, n_samples, rng, initial_logs=comp.logs.value - step)
-                    grads = comp.gradients(manifold, data, resp[:, k])
-                    if grads is None:
-                        break
-                    comp.set_factor(comp.factor - step_cov * grads.grad_factor)
-                    comp.refresh(manifold, data, n_samples, rng, logs=False)
+                comp.m_step(manifold, data, resp[:, k], n_inner, step_mean, step_cov, patience,
+                            rng)
             resp = e_step(weights)
             n_run += 1
             bar.update()
