@@ -7,7 +7,8 @@ import pytest
 import land
 import land.model.fit as fit_module
 from land.experiments.reference import sphere_normalising_constant
-from land.model.likelihood import _estimate_constant, _evaluate, precision_factor, qmc_normals
+from land.model.likelihood import (estimate_constant, evaluate_parameters, precision_factor,
+                                   qmc_normals)
 
 NORTH = np.array([0.0, 0.0, 1.0])
 
@@ -18,7 +19,8 @@ def arc():
 
 
 def _fixed_objective(manifold, data, mean, frame, factor, normals):
-    return _evaluate(manifold, data, mean, frame, factor, normals.shape[0], None, normals=normals)
+    return evaluate_parameters(manifold, data, mean, frame, factor, normals.shape[0], None,
+                               normals=normals)
 
 
 def test_exact_mean_gradient_matches_finite_differences_of_the_fixed_draw_objective(arc):
@@ -130,8 +132,8 @@ def test_importance_sampled_constant_is_unbiased():
     normals = qmc_normals(4096, 2, np.random.default_rng(0))
     frame = sphere.frame(NORTH)
     proposal = (np.array([0.6, -0.3]), np.diag([1.5, 1.3]))      # whitened coordinates
-    estimate = _estimate_constant(sphere, NORTH, frame, cov, 4096, None, normals=normals,
-                                  proposal=proposal)
+    estimate = estimate_constant(sphere, NORTH, frame, cov, 4096, None, normals=normals,
+                                 proposal=proposal)
     assert abs(estimate.value - exact) <= 3 * estimate.std_error
     assert estimate.std_error < 0.02 * exact
     np.testing.assert_allclose(estimate.tangent_coords.mean(axis=0),

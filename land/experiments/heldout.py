@@ -23,7 +23,8 @@ import numpy as np
 from land._validation import (as_float_array, check_base_point, check_frame, check_generator, check_positive,
                               check_positive_int, check_spd)
 from land.geometry.metric import kernel_width_rule  # noqa: F401  (re-exported for the chapters)
-from land.model import normalising_constant
+from land.model import normalising_constant, precision_factor
+from land.model.likelihood import log_density_from_logs, log_scatter
 
 __all__ = [
     "GaussianFit",
@@ -149,13 +150,11 @@ def land_log_density_lebesgue(manifold, points, mean, cov, log_constant: float,
     if not np.isfinite(log_constant):
         raise ValueError(f"log_constant: expected a finite number, got {log_constant}")
     frame = manifold.frame(mean) if frame is None else as_float_array(frame, "frame")
-    logs = manifold.solve_log(mean, points)
-    # Failed Logs hold the solver's last iterate, possibly not finite: zero them, mask below.
-    safe = np.where(logs.converged[:, None] & np.isfinite(logs.value), logs.value, 0.0)
-    coords = manifold.coordinates(mean, frame, safe)
-    quad = np.einsum("ni,ij,nj->n", coords, np.linalg.inv(cov), coords)
+    # Failed Logs (whose values, the solver's last iterates, are never read) give NaN here.
+    log_p, failed = log_density_from_logs(manifold, mean, frame, precision_factor(cov),
+                                          log_constant, manifold.solve_log(mean, points))
     log_vol = 0.5 * np.sum(np.log(manifold.metric.metric_diagonal(points)), axis=1)
-    return np.where(logs.converged, -0.5 * quad - log_constant + log_vol, np.nan)
+    return np.where(failed, np.nan, log_p + log_vol)
 
 
 def refine_log_constant(manifold, fit, n_samples: int, rng: np.random.Generator):
@@ -404,10 +403,9 @@ def initial_parameters(manifold, train):
     # sum_j |x_i - x_j|^2 = N |x_i - xbar|^2 + const, so the medoid in squared
     # distance is the point nearest the mean: found in linear memory, not N x N.
     mean = train[np.argmin(np.sum((train - train.mean(axis=0)) ** 2, axis=1))]
-    logs = manifold.solve_log(mean, train)
-    coords = manifold.coordinates(mean, manifold.frame(mean), logs.value[logs.converged])
-    cov = coords.T @ coords / coords.shape[0]
-    return mean, cov + 1e-6 * np.trace(cov) * np.eye(manifold.dim)
+    cov, _ = log_scatter(manifold, mean, manifold.frame(mean), manifold.solve_log(mean, train),
+                         jitter=1e-6)
+    return mean, cov
 
 
 def heldout_experiment(train, test, *, kernel_width: float, rho: float, n_iter: int,

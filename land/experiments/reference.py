@@ -257,6 +257,7 @@ def fixed_sample_objective(manifold, draws: FixedDraws, data, mean, frame, facto
     if factor.shape != (manifold.dim, manifold.dim):
         raise ValueError(f"factor: expected shape ({manifold.dim}, {manifold.dim}), "
                          f"got {factor.shape}")
+    # Written out, not land.model's squared_mahalanobis: the reference stays independent of it.
     precision = factor.T @ factor
     data_coords = manifold.coordinates(mean, frame, manifold.log(mean, data))
     draw_coords = manifold.coordinates(mean, frame, manifold.log(mean, draws.points))

@@ -552,6 +552,8 @@ class FixedObjective:
         precision = factor.T @ factor
         data_logs, data_jac = self._logs(mean, self.data)
         draw_logs, draw_jac = self._logs(mean, self.points)
+        # Not land.model.likelihood.squared_mahalanobis (|B c|^2): its different rounding sends
+        # pymanopt's line searches down another path, and the committed rows must reproduce.
         data_quad = np.einsum("ni,ij,nj->n", data_logs, precision, data_logs)
         logits = -0.5 * np.einsum("si,ij,sj->s", draw_logs, precision, draw_logs) + self.log_weights
         total = logsumexp(logits)

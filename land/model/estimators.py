@@ -54,9 +54,10 @@ from land.geometry.base import (DegenerateLikelihoodWarning, Geometry, GeodesicS
 from land.geometry.learned import LearnedManifold
 from land.geometry.metric import LocalDiagonalMetric, kernel_width_rule
 from land.geometry.sphere import Sphere
-from land.model.fit import fit_land
-from land.model.likelihood import ALGORITHMS, normalising_constant
-from land.model.mixture import _floor_cov, fit_land_mixture, lebesgue_log_density
+from land.model.fit import fit_land, floor_eigenvalues
+from land.model.likelihood import (ALGORITHMS, log_density_from_logs, normalising_constant,
+                                   precision_factor)
+from land.model.mixture import fit_land_mixture, lebesgue_log_density
 
 __all__ = ["LAND", "LANDMixture"]
 
@@ -227,17 +228,12 @@ def _land_log_density(geometry, X, mean, cov, frame, log_constant):
     ``L`` from :func:`_length_bound`: the smallest density any tangent vector
     of length ``L`` could have, a lower bound of the density it would have.
     """
-    result = geometry.solve_log(mean, X)
-    ok = np.asarray(result.converged, dtype=bool)
-    log_p = np.empty(X.shape[0])
-    if ok.any():
-        coords = geometry.coordinates(mean, frame, result.value[ok])
-        white = np.linalg.solve(np.linalg.cholesky(cov), coords.T)
-        log_p[ok] = -0.5 * np.sum(white**2, axis=0) - log_constant
-    if not ok.all():
-        bound = _length_bound(geometry, mean, X[~ok])
-        log_p[~ok] = -0.5 * bound**2 / np.linalg.eigvalsh(cov)[0] - log_constant
-    return log_p, int(np.count_nonzero(~ok))
+    log_p, failed = log_density_from_logs(geometry, mean, frame, precision_factor(cov),
+                                          log_constant, geometry.solve_log(mean, X))
+    if failed.any():
+        bound = _length_bound(geometry, mean, X[failed])
+        log_p[failed] = -0.5 * bound**2 / np.linalg.eigvalsh(cov)[0] - log_constant
+    return log_p, int(np.count_nonzero(failed))
 
 
 def _to_measure(geometry, X, log_p, measure):
@@ -473,7 +469,8 @@ class LAND(DensityMixin, BaseEstimator):
                           "out", GeodesicSolverWarning, stacklevel=2)
         dim = geometry.dim
         cov_floor = reg_covar * float(np.trace(fit.history.cov[0])) / dim
-        cov, floored = _floor_cov(fit.cov, cov_floor) if cov_floor > 0 else (fit.cov, False)
+        cov, floored = (floor_eigenvalues(fit.cov, cov_floor) if cov_floor > 0
+                        else (fit.cov, False))
         if floored:
             warnings.warn(f"LAND fit: a covariance eigenvalue reached the floor reg_covar * "
                           f"trace(Sigma_0) / d = {cov_floor:.3g}: the likelihood grows without "

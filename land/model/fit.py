@@ -20,9 +20,10 @@ from land._progress import progress_bar, show_progress
 from land._validation import (as_float_array, check_generator, check_positive, check_positive_int,
                               check_spd)
 from land.geometry.base import GeodesicSolverError
-from land.model.likelihood import (ALGORITHMS, _VOLUMES, _check_choice, _check_data, _check_mean,
-                                   _frame_at,
-                                   _cov_from_factor, _evaluate, precision_factor, qmc_normals)
+from land.model.likelihood import (ALGORITHMS, VOLUMES, check_choice, check_data, check_mean,
+                                   evaluate_parameters, frame_at, log_scatter, precision_factor,
+                                   qmc_normals, squared_mahalanobis,
+                                   unchecked_covariance_from_factor)
 
 __all__ = ["FitHistory", "LandFit", "fit_land", "MIN_EFFECTIVE_FRACTION", "MAX_VARIANCE_FACTOR"]
 
@@ -248,7 +249,7 @@ class LandFit:
         >>> bool(np.allclose(fit.cov_in_frame(sphere, fit.mean, fit.frame), fit.cov))
         True
         """
-        base_point = _check_mean(manifold, base_point, "base_point")
+        base_point = check_mean(manifold, base_point, "base_point")
         moved = manifold.transport_frame(self.mean, manifold.log(self.mean, base_point), self.frame)
         change = manifold.coordinates(base_point, np.asarray(frame, dtype=float), moved.T).T
         return change @ self.cov @ change.T
@@ -261,17 +262,15 @@ def _initial_parameters(manifold, data, init_mean, init_cov, init_frame, weights
     if init_mean is None:
         centre = w @ data / w.sum()
         init_mean = data[np.argmin(np.sum((data - centre) ** 2, axis=1))]
-    mean = _check_mean(manifold, init_mean, "init_mean")
-    frame = _frame_at(manifold, mean, init_frame, "init_frame")
+    mean = check_mean(manifold, init_mean, "init_mean")
+    frame = frame_at(manifold, mean, init_frame, "init_frame")
     logs = None
     if init_cov is None:
         logs = manifold.solve_log(mean, data)
         ok = np.asarray(logs.converged, dtype=bool)
         if not np.any(ok) or not w[ok].sum() > 0:
             raise GeodesicSolverError("fit_land: no data point's Log converged at the initial mean")
-        coords = manifold.coordinates(mean, frame, logs.value[ok])
-        scatter = (coords * w[ok, None]).T @ coords / w[ok].sum()
-        init_cov = 0.5 * (scatter + scatter.T) + 1e-9 * np.trace(scatter) * np.eye(manifold.dim)
+        init_cov, _ = log_scatter(manifold, mean, frame, logs, weights, jitter=1e-9)
     return mean, frame, check_spd(init_cov, "init_cov", manifold.dim), logs
 
 
@@ -283,7 +282,7 @@ def _whitened_gradient(evaluation, factor, blocks):
     are dimensionless. Only the model part (the weighted draws) is random,
     so the error comes from recomputing it on each block of draws.
     """
-    chol = np.linalg.cholesky(_cov_from_factor(factor))
+    chol = np.linalg.cholesky(unchecked_covariance_from_factor(factor))
     g_mean = chol.T @ evaluation.grad_mean
     k_mat = evaluation.grad_factor @ factor.T
     norm_now = float(np.sqrt(g_mean @ g_mean + np.sum(k_mat**2)))
@@ -473,10 +472,10 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
     >>> paper.n_iter, bool(paper.converged), paper.stop_reason
     (5, False, 'fixed number of iterations')
     """
-    data = _check_data(manifold, data)
+    data = check_data(manifold, data)
     rng = check_generator(rng)
-    algorithm = _check_choice(algorithm, "algorithm", ALGORITHMS)
-    volume = _check_choice(volume, "volume", _VOLUMES)
+    algorithm = check_choice(algorithm, "algorithm", ALGORITHMS)
+    volume = check_choice(volume, "volume", VOLUMES)
     paper = algorithm == "paper"
     n_iter = check_positive_int(100 if n_iter is None else n_iter, "n_iter")
     step_mean = check_positive((0.1 if paper else 0.5) if step_mean is None else step_mean, "step_mean")
@@ -487,8 +486,9 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
     weights = None if sample_weight is None else check_sample_weight(sample_weight, data.shape[0])
     bar = progress_bar(n_iter, f"LAND fit ({algorithm})", show_progress(progress))
     with threadpool_limits(limits=1, user_api="blas"), bar:
-        return _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean,
-                    step_cov, n_samples, paper, volume, patience, bar, weights=weights)[0]
+        return fit_with_state(manifold, data, rng, init_mean, init_cov, init_frame, n_iter,
+                              step_mean, step_cov, n_samples, paper, volume, patience, bar,
+                              weights=weights)[0]
 
 
 def check_sample_weight(sample_weight, n_points: int) -> np.ndarray:
@@ -501,10 +501,13 @@ def check_sample_weight(sample_weight, n_points: int) -> np.ndarray:
     return weights
 
 
-def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean, step_cov,
-         n_samples, paper, volume, patience, bar, *, weights=None, init_logs=None, cov_floor=0.0,
-         state=None):
-    """The fit itself; returns ``(LandFit, last evaluation, draw state)``.
+def fit_with_state(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean,
+                   step_cov, n_samples, paper, volume, patience, bar, *, weights=None,
+                   init_logs=None, cov_floor=0.0, state=None):
+    """:func:`fit_land` unchecked, returning ``(LandFit, last evaluation, draw state)``.
+
+    The fit itself, shared by :func:`fit_land` (after its argument checks)
+    and the mixtures' M-steps, which carry its evaluation and draws on.
 
     ``weights``: data weights (EM responsibilities); ``init_logs``: the Logs at
     ``init_mean`` if already solved; ``cov_floor``: least covariance eigenvalue
@@ -521,7 +524,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
     if init_logs is not None:
         first_logs = init_logs
     if cov_floor > 0:
-        cov = _floor_eigenvalues(cov, cov_floor)
+        cov = floor_eigenvalues(cov, cov_floor)[0]
     factor = precision_factor(cov)
     if state is None:
         normals = None if paper else qmc_normals(n_samples, manifold.dim, rng)
@@ -544,7 +547,8 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
     def record(evaluation, mean_step=0.0, cov_step=0.0, backtracks=0):
         gradient, noise = _whitened_gradient(evaluation, factor, blocks())
         stages = getattr(evaluation.log_result, "info", None) or {}
-        values = dict(objective=evaluation.objective, mean=mean, cov=_cov_from_factor(factor),
+        values = dict(objective=evaluation.objective, mean=mean,
+                      cov=unchecked_covariance_from_factor(factor),
                       frame=frame, log_constant=evaluation.constant.log_value,
                       grad_mean_norm=np.linalg.norm(evaluation.grad_mean),
                       n_failed_log=evaluation.n_failed_log, n_failed_exp=evaluation.constant.n_failed,
@@ -557,7 +561,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
         return gradient, noise
 
     def unsound(evaluation, factor):
-        eig = np.linalg.eigvalsh(_cov_from_factor(factor))
+        eig = np.linalg.eigvalsh(unchecked_covariance_from_factor(factor))
         if not (np.isfinite(evaluation.objective) and np.all(np.isfinite(evaluation.grad_mean))
                 and np.all(np.isfinite(evaluation.grad_factor)) and np.all(np.isfinite(eig))):
             return "diverged: non-finite objective or gradient"
@@ -567,9 +571,9 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
         return ""
 
     def evaluate(mean, frame, factor, gradients=True, **logs):
-        return _evaluate(manifold, data, mean, frame, factor, n_samples, rng,
-                         normals=state["normals"], volume=volume, gradients=gradients,
-                         proposal=state["proposal"], weights=weights, **logs)
+        return evaluate_parameters(manifold, data, mean, frame, factor, n_samples, rng,
+                                   normals=state["normals"], volume=volume, gradients=gradients,
+                                   proposal=state["proposal"], weights=weights, **logs)
 
     evaluation = evaluate(mean, frame, factor, logs=first_logs)
     record(evaluation)
@@ -578,7 +582,7 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
         for _ in range(n_iter):
             saved = (mean, frame, factor, evaluation)
             try:
-                direction = -_cov_from_factor(factor) @ evaluation.grad_mean
+                direction = -unchecked_covariance_from_factor(factor) @ evaluation.grad_mean
                 step = step_mean * (frame @ direction)
                 mean, frame = manifold.exp(mean, step), manifold.transport_frame(mean, step, frame)
                 # Warm start: to first order, Log_{mu + step}(x) = Log_mu(x) - step.
@@ -596,7 +600,8 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             record(evaluation)
             bar.update()
         history = FitHistory(**{key: _as_array(key, value) for key, value in records.items()})
-        return (LandFit(mean, _cov_from_factor(factor), frame, float(history.log_constant[-1]),
+        return (LandFit(mean, unchecked_covariance_from_factor(factor), frame,
+                        float(history.log_constant[-1]),
                         history, settings, False, stop_reason, len(history.objective) - 1),
                 evaluation, state)
 
@@ -617,14 +622,14 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             if constant.effective_draws < ADAPT_FRACTION * constant.volume.size:
                 # Most of the weight sits on few draws: refit the proposal to the
                 # volume-weighted draws and re-estimate C here (same Logs) before stepping.
-                state["proposal"] = _proposal(constant, _cov_from_factor(factor))
+                state["proposal"] = _proposal(constant, unchecked_covariance_from_factor(factor))
                 state["draw_set"] += 1
                 evaluation = evaluate(mean, frame, factor, logs=evaluation.log_result)
             # --- the mean: backtracking along the preconditioned gradient on fixed draws
-            direction = -_cov_from_factor(factor) @ evaluation.grad_mean
+            direction = -unchecked_covariance_from_factor(factor) @ evaluation.grad_mean
             backtracks, taken_mean = 0, 0.0
             moved = None
-            whitened = float(np.sqrt(direction @ factor.T @ factor @ direction))
+            whitened = float(np.sqrt(squared_mahalanobis(direction, factor)))
             for _ in range(MAX_BACKTRACKS):
                 scale = min(rate_mean, MAX_MEAN_STEP / whitened) if whitened > 0 else rate_mean
                 step = scale * (frame @ direction)
@@ -652,7 +657,8 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
                 trial_factor, size = _natural_factor_step(factor, mid.grad_factor, rate_cov)
                 if cov_floor > 0:
                     trial_factor = precision_factor(
-                        _floor_eigenvalues(_cov_from_factor(trial_factor), cov_floor))
+                        floor_eigenvalues(unchecked_covariance_from_factor(trial_factor),
+                                          cov_floor)[0])
                 trial = evaluate(mean, frame, trial_factor, logs=logs_now)
                 if compare(trial, mid, trial_factor, factor) <= 0.0:
                     accepted = (trial_factor, trial)
@@ -713,18 +719,26 @@ def _fit(manifold, data, rng, init_mean, init_cov, init_frame, n_iter, step_mean
             break
 
     history = FitHistory(**{key: _as_array(key, value) for key, value in records.items()})
-    return (LandFit(mean, _cov_from_factor(factor), frame, evaluation.constant.log_value, history,
+    return (LandFit(mean, unchecked_covariance_from_factor(factor), frame,
+                    evaluation.constant.log_value, history,
                     settings, converged, stop_reason, len(history.objective) - 1),
             evaluation, state)
 
 
-def _floor_eigenvalues(cov, floor):
-    """``cov`` with its eigenvalues raised to at least ``floor``."""
+def floor_eigenvalues(cov, floor):
+    """``cov`` with its eigenvalues raised to at least ``floor``, and whether any was.
+
+    The covariance floor of the fits (``cov_floor`` of the natural
+    algorithm, ``reg_covar`` of the mixtures and estimators): ``cov``
+    (``(d, d)``, symmetric) is returned unchanged if its smallest eigenvalue
+    is at least ``floor``, else rebuilt from its eigenvectors with the
+    eigenvalues clipped at ``floor`` and symmetrised; the flag says which.
+    """
     values, vectors = np.linalg.eigh(0.5 * (cov + cov.T))
     if values.min() >= floor:
-        return cov
+        return cov, False
     clipped = (vectors * np.maximum(values, floor)) @ vectors.T
-    return 0.5 * (clipped + clipped.T)
+    return 0.5 * (clipped + clipped.T), True
 
 
 def _predicted_logs(evaluation, step, step_coords, new_frame):
@@ -803,7 +817,7 @@ def _compare(new, old, new_factor, old_factor, allowed_failures=np.inf, weights=
 
     def data_term(evaluation, factor, mask):
         coords = evaluation.data_coords[both[mask]]
-        return 0.5 * share @ np.sum((coords @ factor.T) ** 2, axis=1)
+        return 0.5 * share @ squared_mahalanobis(coords, factor)
 
     return (data_term(new, new_factor, mask_new) + new.constant.log_value
             - data_term(old, old_factor, mask_old) - old.constant.log_value)

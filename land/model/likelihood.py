@@ -44,7 +44,8 @@ __all__ = [
 
 #: The fitting algorithms of :func:`fit_land`.
 ALGORITHMS = ("natural", "paper")
-_VOLUMES = ("paper", "exact")
+#: The volume terms of the normalising constant (see :func:`normalising_constant`).
+VOLUMES = ("paper", "exact")
 _SAMPLINGS = ("qmc", "mc")
 
 
@@ -114,12 +115,13 @@ def covariance_from_factor(factor) -> np.ndarray:
     if not np.linalg.cond(factor) < 1.0 / np.finfo(float).eps:
         raise ValueError("factor: expected an invertible matrix (it is singular to working "
                          "precision)")
-    return _cov_from_factor(factor)
+    return unchecked_covariance_from_factor(factor)
 
 
-def _cov_from_factor(factor) -> np.ndarray:
+def unchecked_covariance_from_factor(factor) -> np.ndarray:
     """:func:`covariance_from_factor` without checks, for the fits' inner loops.
 
+    Returns ``(A^T A)^{-1}``, symmetrised, for a ``(d, d)`` ndarray ``factor``.
     A fit whose factor degenerates is caught by its divergence checks, which
     say so in ``stop_reason``; a ValueError from deep inside would hide that.
     """
@@ -127,11 +129,160 @@ def _cov_from_factor(factor) -> np.ndarray:
     return 0.5 * (cov + cov.T)
 
 
-def _check_mean(manifold, mean, name="mean"):
+def squared_mahalanobis(coords, factor) -> np.ndarray:
+    """The tangent Mahalanobis form ``c^T Sigma^{-1} c = |A c|^2`` of each row of ``coords``.
+
+    The one place the LAND's quadratic form is written out; every density,
+    objective and comparison of the package goes through it.
+
+    Parameters
+    ----------
+    coords : ndarray, shape=[..., d]
+        Tangent coordinates ``c`` (e.g. ``Log_mu(x)`` in a frame at ``mu``).
+    factor : ndarray, shape=[d, d]
+        A precision factor ``A``, ``Sigma^{-1} = A^T A`` (see
+        :func:`precision_factor`).
+
+    Returns
+    -------
+    ndarray, shape=[...]
+        ``sum((coords @ A^T)^2, axis=-1)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from land.model.likelihood import precision_factor, squared_mahalanobis
+    >>> A = precision_factor(np.diag([4.0, 0.25]))
+    >>> squared_mahalanobis(np.array([[2.0, 0.0], [0.0, 1.0]]), A)
+    array([1., 4.])
+    """
+    return np.sum((coords @ factor.T) ** 2, axis=-1)
+
+
+def log_density_from_logs(manifold, mean, frame, factor, log_constant, log_result):
+    """LAND log densities ``-Log_mu(x)^T Sigma^{-1} Log_mu(x) / 2 - log C`` from solved Logs.
+
+    The one implementation of the LAND log density (volume measure), with one
+    failure policy: a point whose Log failed gets ``-inf`` (density 0) and is
+    flagged in the returned mask, and its (meaningless) Log value is never
+    read. Callers that promise something else for failed Logs (an error, a
+    bound, NaN) apply it on top of the mask.
+
+    Parameters
+    ----------
+    manifold : Sphere or LearnedManifold
+        Supplies ``coordinates``.
+    mean : ndarray, shape=[ambient_dim]
+        The mean ``mu`` the Logs were taken at.
+    frame : ndarray, shape=[ambient_dim, d]
+        Orthonormal tangent frame at ``mean``.
+    factor : ndarray, shape=[d, d]
+        Precision factor ``A`` of the covariance in ``frame``.
+    log_constant : float
+        ``log C(mu, Sigma)``.
+    log_result : GeodesicResult
+        ``manifold.solve_log(mean, points)`` for one point (shape ``[]``) or
+        ``n`` points (shape ``[n]``).
+
+    Returns
+    -------
+    log_p : ndarray, shape=[] or [n]
+        Log densities, ``-inf`` where the Log failed.
+    failed : ndarray of bool, shape=[] or [n]
+        Where the Log failed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> from land.model.likelihood import log_density_from_logs
+    >>> sphere, mean = land.Sphere(), np.array([0.0, 0.0, 1.0])
+    >>> logs = sphere.solve_log(mean, [[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]])   # mean, antipode
+    >>> log_p, failed = log_density_from_logs(sphere, mean, sphere.frame(mean), np.eye(2), 0.5,
+    ...                                       logs)
+    >>> log_p.tolist(), failed.tolist()
+    ([-0.5, -inf], [False, True])
+    """
+    ok = np.asarray(log_result.converged, dtype=bool)
+    log_p = np.full(ok.shape, -np.inf)
+    if ok.any():
+        coords = manifold.coordinates(mean, frame, np.asarray(log_result.value)[ok])
+        log_p[ok] = -0.5 * squared_mahalanobis(coords, factor) - log_constant
+    return log_p, ~ok
+
+
+def log_scatter(manifold, mean, frame, log_result, weights=None, *, jitter=0.0, ridge=0.0):
+    """Weighted scatter of the converged Log coordinates at ``mean``, with a ridge.
+
+    ``S = sum_n w_n L_n L_n^T / sum_n w_n`` over the points whose Log
+    converged (``L_n`` the coordinates of ``Log_mu(x_n)`` in ``frame``),
+    symmetrised; the initial covariance of every fit. Returns ``S + (jitter
+    trace(S) + ridge) I`` and ``trace(S)``: each caller keeps its own
+    documented ridge (:func:`~land.fit_land`: ``jitter = 1e-9``;
+    :func:`~land.fit_land_mixture`: ``cov_jitter`` times the mean variance,
+    plus ``1e-12``). The caller checks beforehand that some point with a
+    positive weight converged.
+
+    Parameters
+    ----------
+    manifold : Sphere or LearnedManifold
+        Supplies ``coordinates``.
+    mean : ndarray, shape=[ambient_dim]
+    frame : ndarray, shape=[ambient_dim, d]
+        Orthonormal tangent frame at ``mean``.
+    log_result : GeodesicResult
+        ``manifold.solve_log(mean, data)``, shape ``[N]``.
+    weights : ndarray, shape=[N], optional
+        Non-negative weights of the points (default: equal).
+    jitter : float
+        Ridge relative to the total variance ``trace(S)``.
+    ridge : float
+        Absolute ridge.
+
+    Returns
+    -------
+    cov : ndarray, shape=[d, d]
+        ``S + (jitter trace(S) + ridge) I``.
+    total_variance : float
+        ``trace(S)``, before the ridge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> from land.model.likelihood import log_scatter
+    >>> sphere, mean = land.Sphere(), np.array([0.0, 0.0, 1.0])
+    >>> x = land.sample_sphere_land(2000, mean, np.diag([0.1, 0.05]),
+    ...                             np.random.default_rng(0)).points
+    >>> cov, total = log_scatter(sphere, mean, sphere.frame(mean), sphere.solve_log(mean, x))
+    >>> np.round(np.diag(cov), 2).tolist(), bool(np.isclose(total, np.trace(cov)))
+    ([0.1, 0.05], True)
+    """
+    ok = np.asarray(log_result.converged, dtype=bool)
+    w = np.ones(ok.size) if weights is None else np.asarray(weights, dtype=float)
+    coords = manifold.coordinates(mean, frame, log_result.value[ok])
+    scatter = (coords * w[ok, None]).T @ coords / w[ok].sum()
+    total = np.trace(scatter)
+    cov = 0.5 * (scatter + scatter.T) + (jitter * total + ridge) * np.eye(coords.shape[1])
+    return cov, float(total)
+
+
+def check_mean(manifold, mean, name="mean"):
+    """``mean`` checked as one point of ``manifold`` (a TypeError or ValueError naming ``name``).
+
+    Also checks that ``manifold`` is a geometry; returns the point as a float
+    ndarray of shape ``[ambient_dim]``.
+    """
     return check_base_point(check_geometry(manifold), mean, name)
 
 
-def _check_data(manifold, data, name="data"):
+def check_data(manifold, data, name="data"):
+    """``data`` checked as an ``(N, ambient_dim)`` array of points of ``manifold``.
+
+    Also checks that ``manifold`` is a geometry; raises a TypeError or
+    ValueError naming ``name`` otherwise, and returns the points as a float
+    ndarray.
+    """
     check_geometry(manifold)
     data = manifold.check_points(data, name)
     if data.ndim != 2:
@@ -263,9 +414,14 @@ def qmc_normals(n_samples: int, dim: int, rng: np.random.Generator, *, n_blocks:
     return norm.ppf(uniform)
 
 
-def _estimate_constant(manifold, mean, frame, cov, n_samples, rng, *, normals=None,
-                       volume="paper", mean_gradient=True, proposal=None) -> NormalisingConstant:
-    """``C`` from draws of ``N(0, cov)``, or of ``proposal`` by importance sampling.
+def estimate_constant(manifold, mean, frame, cov, n_samples, rng, *, normals=None,
+                      volume="paper", mean_gradient=True, proposal=None) -> NormalisingConstant:
+    """``C`` from draws of ``N(0, cov)``, or of ``proposal`` by importance sampling (unchecked).
+
+    :func:`normalising_constant` without argument checks, for the fits: the
+    draws are ``normals`` (standard normal, shape ``(S, d)``) if given, else
+    ``n_samples`` fresh ones from ``rng``; ``mean_gradient`` asks the
+    geometry for ``d log m / d mu`` where it computes it exactly.
 
     ``proposal = (shift, proposal_cov)`` is a Gaussian in whitened
     coordinates (``cov = L L^T``): the draws are ``v = L w`` with ``w =
@@ -375,23 +531,29 @@ def normalising_constant(manifold, mean, cov, n_samples: int, rng: np.random.Gen
     >>> q.tangent_coords.shape
     (256, 2)
     """
-    mean = _check_mean(manifold, mean)
+    mean = check_mean(manifold, mean)
     cov = check_spd(cov, "cov", manifold.dim)
     n_samples = check_positive_int(n_samples, "n_samples")
     rng = check_generator(rng)
-    sampling, volume = _check_choice(sampling, "sampling", _SAMPLINGS), _check_choice(volume, "volume", _VOLUMES)
-    frame = _frame_at(manifold, mean, frame)
+    sampling = check_choice(sampling, "sampling", _SAMPLINGS)
+    volume = check_choice(volume, "volume", VOLUMES)
+    frame = frame_at(manifold, mean, frame)
     normals = qmc_normals(n_samples, manifold.dim, rng) if sampling == "qmc" else None
-    return _estimate_constant(manifold, mean, frame, cov, n_samples, rng, normals=normals,
-                              volume=volume)
+    return estimate_constant(manifold, mean, frame, cov, n_samples, rng, normals=normals,
+                             volume=volume)
 
 
-def _frame_at(manifold, mean, frame, name="frame"):
-    """``manifold.frame(mean)`` when ``frame`` is None, else ``frame`` checked at ``mean``."""
+def frame_at(manifold, mean, frame, name="frame"):
+    """``manifold.frame(mean)`` when ``frame`` is None, else ``frame`` checked at ``mean``.
+
+    The check (a TypeError or ValueError naming ``name``) requires an
+    orthonormal tangent frame at ``mean``, shape ``[ambient_dim, d]``.
+    """
     return manifold.frame(mean) if frame is None else check_frame(manifold, mean, frame, name)
 
 
-def _check_choice(value, name, choices):
+def check_choice(value, name, choices):
+    """``value`` if it is one of the strings ``choices``, else a ValueError naming ``name``."""
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name}: expected one of {choices}, got {value!r}")
     return value
@@ -584,11 +746,10 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
     n_used = sample_volume.size if sample_converged is None else int(np.count_nonzero(sample_converged))
     log_c = log_z + np.log(total_volume / n_used)
     if data_weights is None:
-        data_term = 0.5 * np.mean(np.einsum("ni,ij,nj->n", data_coords, precision, data_coords))
+        data_term = 0.5 * np.mean(squared_mahalanobis(data_coords, factor))
         scatter_data = data_coords.T @ data_coords / data_coords.shape[0]
     else:
-        data_term = 0.5 * data_weights @ np.einsum("ni,ij,nj->n", data_coords, precision,
-                                                   data_coords)
+        data_term = 0.5 * data_weights @ squared_mahalanobis(data_coords, factor)
         scatter_data = (data_coords * data_weights[:, None]).T @ data_coords
     scatter_model = (sample_coords * weights[:, None]).T @ sample_coords
     grad_factor = factor @ (scatter_data - scatter_model)
@@ -613,8 +774,19 @@ def objective_and_gradients(manifold, mean, frame, factor, data_coords, sample_c
                           data_coords, data_jacobian=jac_data)
 
 
-def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=None, logs=None,
-              normals=None, volume="paper", gradients=True, proposal=None, weights=None):
+def evaluate_parameters(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=None,
+                        logs=None, normals=None, volume="paper", gradients=True, proposal=None,
+                        weights=None):
+    """:func:`evaluate_land` at a precision factor, unchecked, for the fits' inner loops.
+
+    Solves the data Logs at ``mean`` (warm-started from ``initial_logs``)
+    unless ``logs`` already holds them, estimates ``C`` with
+    :func:`estimate_constant` (on ``normals`` and ``proposal`` if given) and
+    returns :func:`objective_and_gradients` with the data ``weights``, as a
+    :class:`LandEvaluation` with every field set; ``gradients=False`` skips
+    the mean gradient. Raises GeodesicSolverError if no Log (of a point with
+    positive weight) converges.
+    """
     if logs is None:
         logs = manifold.solve_log(mean, data, initial_velocities=initial_logs)
     if not np.any(logs.converged):
@@ -625,9 +797,9 @@ def _evaluate(manifold, data, mean, frame, factor, n_samples, rng, initial_logs=
             raise GeodesicSolverError("evaluate_land: the Logs of every point with positive "
                                       "weight failed")
     coords = manifold.coordinates(mean, frame, logs.value[logs.converged])
-    cov = _cov_from_factor(factor)
-    constant = _estimate_constant(manifold, mean, frame, cov, n_samples, rng, normals=normals,
-                                  volume=volume, mean_gradient=gradients, proposal=proposal)
+    cov = unchecked_covariance_from_factor(factor)
+    constant = estimate_constant(manifold, mean, frame, cov, n_samples, rng, normals=normals,
+                                 volume=volume, mean_gradient=gradients, proposal=proposal)
     core = objective_and_gradients(manifold, mean, frame, factor, coords,
                                    constant.tangent_coords, constant.volume, weights=weights,
                                    sample_converged=constant.converged,
@@ -694,13 +866,13 @@ def evaluate_land(manifold, data, mean, cov, *, n_samples: int, rng: np.random.G
     >>> bool(np.isfinite(ev.objective))
     True
     """
-    mean = _check_mean(manifold, mean)
-    data = _check_data(manifold, data)
+    mean = check_mean(manifold, mean)
+    data = check_data(manifold, data)
     cov = check_spd(cov, "cov", manifold.dim)
     n_samples = check_positive_int(n_samples, "n_samples")
     rng = check_generator(rng)
-    frame = _frame_at(manifold, mean, frame)
-    return _evaluate(manifold, data, mean, frame, precision_factor(cov), n_samples, rng)
+    frame = frame_at(manifold, mean, frame)
+    return evaluate_parameters(manifold, data, mean, frame, precision_factor(cov), n_samples, rng)
 
 
 def log_density(manifold, points, mean, cov, log_constant: float, *, frame=None) -> np.ndarray:
@@ -758,12 +930,14 @@ def log_density(manifold, points, mean, cov, log_constant: float, *, frame=None)
     >>> land.log_density(sphere, x, mean, cov, c.log_value).shape
     (5,)
     """
-    mean = _check_mean(manifold, mean)
+    mean = check_mean(manifold, mean)
     cov = check_spd(cov, "cov", manifold.dim)
-    frame = _frame_at(manifold, mean, frame)
+    frame = frame_at(manifold, mean, frame)
     log_constant = as_float_array(log_constant, "log_constant")
     if log_constant.ndim:
         raise ValueError(f"log_constant: expected a number, got shape {log_constant.shape}")
-    coords = manifold.coordinates(mean, frame, manifold.log(mean, points))
-    quad = np.einsum("...i,ij,...j->...", coords, np.linalg.inv(cov), coords)
-    return check_finite_result(-0.5 * quad - log_constant, "log_density")
+    log_p, failed = log_density_from_logs(manifold, mean, frame, precision_factor(cov),
+                                          log_constant, manifold.solve_log(mean, points))
+    if np.any(failed):
+        manifold.log(mean, points)     # raises the geometry's own error for a failed Log
+    return check_finite_result(log_p, "log_density")

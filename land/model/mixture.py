@@ -41,9 +41,10 @@ from land._progress import progress_bar, show_progress
 from land._validation import (as_float_array, check_generator, check_nonnegative, check_positive,
                               check_positive_int)
 from land.geometry.base import GeodesicSolverError
-from land.model.fit import _fit
-from land.model.likelihood import (_check_data, _cov_from_factor, _estimate_constant,
-                                   precision_factor, qmc_normals)
+from land.model.fit import fit_with_state, floor_eigenvalues
+from land.model.likelihood import (check_data, estimate_constant, log_density_from_logs,
+                                   log_scatter, precision_factor, qmc_normals,
+                                   unchecked_covariance_from_factor)
 from land.geometry.sphere import Sphere
 
 __all__ = [
@@ -228,7 +229,7 @@ class LandMixtureFit:
         >>> mix.component_log_densities(sphere, x[:4]).shape
         (4, 2)
         """
-        points = _check_data(manifold, points, "points")
+        points = check_data(manifold, points, "points")
         log_p, _, _ = _component_log_densities(manifold, points, self.means, self.covs,
                                                self.frames, self.log_constants)
         with np.errstate(divide="ignore"):
@@ -282,10 +283,8 @@ def _component_log_densities(manifold, points, means, covs, frames, log_constant
     for k in range(n_comp):
         start = None if initial_logs is None else initial_logs[k]
         result = manifold.solve_log(means[k], points, initial_velocities=start)
-        ok = np.asarray(result.converged, dtype=bool)
-        coords = manifold.coordinates(means[k], frames[k], result.value[ok])
-        quad = np.einsum("ni,ij,nj->n", coords, np.linalg.inv(covs[k]), coords)
-        log_p[ok, k] = -0.5 * quad - log_constants[k]
+        log_p[:, k] = log_density_from_logs(manifold, means[k], frames[k],
+                                            precision_factor(covs[k]), log_constants[k], result)[0]
         logs.append(result)
     n_failed = int(sum(res.n_failed for res in logs))
     return log_p, logs, n_failed
@@ -425,15 +424,6 @@ def _initial_labels(manifold, data, n_components, init, rng):
     return labels
 
 
-def _floor_cov(cov, floor):
-    """``cov`` with its eigenvalues raised to at least ``floor``, and whether any was."""
-    values, vectors = np.linalg.eigh(0.5 * (cov + cov.T))
-    if values.min() >= floor:
-        return cov, False
-    clipped = (vectors * np.maximum(values, floor)) @ vectors.T
-    return 0.5 * (clipped + clipped.T), True
-
-
 class _Component:
     """State of one component during EM: parameters, the Logs of the data at its mean, its
     Monte Carlo constant, and its own fixed quasi-Monte Carlo draws (common random numbers
@@ -441,18 +431,18 @@ class _Component:
 
     def __init__(self, manifold, data, mean, frame, cov, logs, floor, n_samples, rng):
         self.floor = floor
-        cov, self.floored = _floor_cov(cov, floor) if floor > 0 else (cov, False)
+        cov, self.floored = floor_eigenvalues(cov, floor) if floor > 0 else (cov, False)
         self.mean, self.frame, self.factor = mean, frame, precision_factor(cov)
         self.logs = logs
         self.state = {"normals": qmc_normals(n_samples, manifold.dim, rng), "proposal": None,
                       "draw_set": 0}
-        self.constant = _estimate_constant(manifold, mean, frame, cov, n_samples, rng,
-                                           normals=self.state["normals"], mean_gradient=False)
+        self.constant = estimate_constant(manifold, mean, frame, cov, n_samples, rng,
+                                          normals=self.state["normals"], mean_gradient=False)
         self.stop_reason = ""
 
     @property
     def cov(self):
-        return _cov_from_factor(self.factor)
+        return unchecked_covariance_from_factor(self.factor)
 
     def m_step(self, manifold, data, weights, n_inner, step_mean, step_cov, patience, rng):
         """Up to ``n_inner`` iterations of the natural algorithm on the weighted objective.
@@ -464,7 +454,7 @@ class _Component:
         ok = np.asarray(self.logs.converged, dtype=bool)
         if not weights[ok].sum() > 1e-12 * weights.sum():   # an empty component keeps its state
             return
-        fit, evaluation, self.state = _fit(
+        fit, evaluation, self.state = fit_with_state(
             manifold, data, rng, self.mean, self.cov, self.frame, n_inner, step_mean, step_cov,
             self.state["normals"].shape[0], False, "paper", patience, progress_bar(0, "", False),
             weights=weights, init_logs=self.logs, cov_floor=self.floor, state=self.state)
@@ -475,12 +465,9 @@ class _Component:
         self.stop_reason = fit.stop_reason
 
     def log_density(self, manifold, data):
-        ok = np.asarray(self.logs.converged, dtype=bool)
-        out = np.full(data.shape[0], -np.inf)
-        coords = manifold.coordinates(self.mean, self.frame, self.logs.value[ok])
-        quad = np.einsum("ni,ij,nj->n", coords, self.factor.T @ self.factor, coords)
-        out[ok] = -0.5 * quad - self.constant.log_value
-        return out
+        """Log densities of ``data`` (the points of ``self.logs``), ``-inf`` where a Log failed."""
+        return log_density_from_logs(manifold, self.mean, self.frame, self.factor,
+                                     self.constant.log_value, self.logs)[0]
 
 
 # --------------------------------------------------------------------- EM
@@ -596,7 +583,7 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     >>> np.bincount(mix.labels).tolist()
     [50, 50]
     """
-    data = _check_data(manifold, data)
+    data = check_data(manifold, data)
     n_points = data.shape[0]
     n_components = check_positive_int(n_components, "n_components")
     if n_components > n_points:
@@ -629,17 +616,15 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
         if ok.sum() < 1:
             raise GeodesicSolverError(f"fit_land_mixture: no Log from component {k}'s start "
                                       "to its own cluster converged")
-        coords = manifold.coordinates(mean, frame, logs.value[ok])
-        starts.append((mean, frame, logs, coords.T @ coords / ok.sum(), ok.sum()))
-    sizes = np.array([start[4] for start in starts], dtype=float)
-    spread = sum(size * np.trace(start[3]) for size, start in zip(sizes, starts)) / sizes.sum()
+        # The cluster's Log scatter plus cov_jitter times its mean variance (and 1e-12).
+        cov, total = log_scatter(manifold, mean, frame, logs, members.astype(float),
+                                 jitter=cov_jitter / manifold.dim, ridge=1e-12)
+        starts.append((mean, frame, logs, cov, total, ok.sum()))
+    sizes = np.array([start[5] for start in starts], dtype=float)
+    spread = sum(size * start[4] for size, start in zip(sizes, starts)) / sizes.sum()
     cov_floor = reg_covar * spread / manifold.dim
-    components = []
-    for mean, frame, logs, cov, _ in starts:
-        ridge = cov_jitter * np.trace(cov) / manifold.dim + 1e-12
-        components.append(_Component(manifold, data, mean, frame,
-                                     cov + ridge * np.eye(manifold.dim), logs, cov_floor,
-                                     n_samples, rng))
+    components = [_Component(manifold, data, mean, frame, cov, logs, cov_floor, n_samples, rng)
+                  for mean, frame, logs, cov, _, _ in starts]
     weights = resp.mean(axis=0)
 
     records = {key: [] for key in MixtureHistory.__dataclass_fields__}
@@ -783,7 +768,7 @@ def lebesgue_log_density(manifold, points, log_density) -> np.ndarray:
     """
     if not hasattr(manifold, "metric"):
         raise TypeError(f"manifold: expected a LearnedManifold, got {type(manifold).__name__}")
-    points = _check_data(manifold, points, "points")
+    points = check_data(manifold, points, "points")
     log_density = as_float_array(log_density, "log_density", allow_neginf=True)
     if log_density.shape != (points.shape[0],):
         raise ValueError(f"log_density: expected shape ({points.shape[0]},), got {log_density.shape}")

@@ -25,7 +25,8 @@ The kernels:
   Jacobian from the variational equations.
 
 The numpy implementation in :mod:`land.geometry.metric` and :mod:`land.geometry._dopri` is the
-reference these kernels are tested against.
+reference these kernels are tested against (``tests/test_engine.py`` for the metric,
+``tests/test_integrator.py`` for the geodesic end points).
 """
 
 from __future__ import annotations
