@@ -151,3 +151,26 @@ def test_learned_fit_refits_its_proposal_and_caps_failed_logs(sphere_data_small)
     assert fraction[-1] > 2 * fraction[0]
     cap = history.n_failed_log[0] + max(1.0, fit_module.MAX_NEW_FAILURES * 200)
     assert np.all(history.n_failed_log <= cap)
+
+
+@pytest.mark.parametrize("weights, match", [
+    (np.ones(3), "shape"), (-np.ones(200), ">= 0"), (np.zeros(200), "positive sum"),
+    (np.full(200, np.nan), "finite"), ("heavy", "numeric"),
+])
+def test_bad_sample_weight_is_refused_naming_it(sphere_data_small, weights, match):
+    with pytest.raises((TypeError, ValueError), match=rf"^sample_weight\b.*{match}"):
+        land.fit_land(land.Sphere(), sphere_data_small.points, rng=np.random.default_rng(0), n_iter=1,
+                      n_samples=64, sample_weight=weights)
+
+
+def test_weighted_fit_equals_the_fit_of_repeated_points(sphere_data_small):
+    """Integer weights are repeated points: same draws, same objective, same fit."""
+    x = sphere_data_small.points[:40]
+    weights = np.where(np.arange(40) < 20, 2.0, 1.0)
+    repeated = np.concatenate([x[:20], x])
+    kw = dict(n_iter=5, n_samples=128, init_mean=x[0])
+    weighted = land.fit_land(land.Sphere(), x, rng=np.random.default_rng(3), sample_weight=weights, **kw)
+    plain = land.fit_land(land.Sphere(), repeated, rng=np.random.default_rng(3), **kw)
+    np.testing.assert_allclose(weighted.history.objective, plain.history.objective, rtol=1e-10)
+    np.testing.assert_allclose(weighted.mean, plain.mean, atol=1e-10)
+    np.testing.assert_allclose(weighted.cov, plain.cov, rtol=1e-8)

@@ -165,6 +165,7 @@ def test_bad_options_name_the_parameter(estimator, param, value, error):
     ("n_components", 0, ValueError), ("n_components", 1.5, TypeError),
     ("n_components", 200, ValueError), ("tol", -1.0, ValueError), ("tol", "x", TypeError),
     ("init", "bogus", ValueError), ("init", None, ValueError),
+    ("n_init", 0, ValueError), ("n_init", 1.5, TypeError),
 ])
 def test_bad_mixture_options_name_the_parameter(param, value, error):
     with pytest.raises(error, match=rf"^{param}\b"):
