@@ -11,6 +11,7 @@ them.
 * :mod:`~land.experiments.study`: the quantitative study of the sphere fit.
 * :mod:`~land.experiments.heldout`: held-out comparisons beyond the sphere.
 * :mod:`~land.experiments.mixtures`: the mixture experiments.
+* :mod:`~land.experiments.defaults`: tables of the study behind the estimators' defaults.
 * :mod:`~land.experiments.reader`: the parameters a chapter's reader may change,
   and the guard that skips the checks tied to them.
 """
