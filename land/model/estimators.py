@@ -752,7 +752,7 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         :func:`~land.fit_land_mixture`).
     init : {"spectral", "kmeans", "random"}, default="spectral"
         Initial hard labels: spectral clustering of the neighbour graph of
-        ``X`` in the geometry's metric (:func:`land.model.mixture.spectral_labels`;
+        ``X`` in the geometry's metric (``land.model.mixture.spectral_labels``;
         k-means if it leaves a cluster with at most ``d`` points), k-means on the coordinates
         of ``X``, or a random balanced assignment.
     n_init : int, default=1

@@ -481,7 +481,7 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
 
     Initialisation: hard labels from ``init`` (default: spectral clustering
     of the data's neighbour graph in the manifold's metric,
-    :func:`spectral_labels`; scikit-learn's random states drawn from
+    ``spectral_labels``; scikit-learn's random states drawn from
     ``rng``) give hard responsibilities; each
     component's mean is its cluster's centroid snapped to the manifold (see
     below), its covariance the scatter of the Logs of its cluster's points
