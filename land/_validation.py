@@ -200,8 +200,24 @@ def check_positive_int(value, name: str) -> int:
     return int(value)
 
 
-def check_spd(value, name: str, dim: int) -> np.ndarray:
-    """Return ``value`` as a symmetric positive definite ``(dim, dim)`` matrix."""
+#: :func:`check_spd` refuses a matrix whose smallest eigenvalue is at most this times its largest.
+SINGULAR_RATIO = 1e-12
+
+
+def check_spd(value, name: str, dim: int, *, min_ratio: float = SINGULAR_RATIO) -> np.ndarray:
+    """Return ``value`` as a symmetric positive definite ``(dim, dim)`` matrix.
+
+    A matrix whose smallest eigenvalue is at most ``min_ratio`` times its
+    largest (``SINGULAR_RATIO = 1e-12`` by default) is refused as numerically
+    singular: Cholesky may accept it, but its inverse is noise. Callers that
+    check a matrix computed internally pass ``min_ratio=0``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`as_float_array`; ``ValueError`` naming ``name`` for a wrong
+        shape, an asymmetric, indefinite or numerically singular matrix.
+    """
     matrix = as_float_array(value, name)
     if matrix.shape != (dim, dim):
         raise ValueError(f"{name}: expected shape ({dim}, {dim}), got {matrix.shape}")
@@ -212,7 +228,14 @@ def check_spd(value, name: str, dim: int) -> np.ndarray:
         np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError as error:
         raise ValueError(f"{name}: expected a positive definite matrix") from error
-    return 0.5 * (matrix + matrix.T)
+    matrix = 0.5 * (matrix + matrix.T)
+    if min_ratio > 0:
+        eigenvalues = np.linalg.eigvalsh(matrix)
+        if eigenvalues[0] <= min_ratio * eigenvalues[-1]:
+            raise ValueError(f"{name}: expected a well-conditioned positive definite matrix, got "
+                             f"a numerically singular one (smallest eigenvalue {eigenvalues[0]:.3g}"
+                             f" <= {min_ratio:g} x largest {eigenvalues[-1]:.3g})")
+    return matrix
 
 
 def check_generator(rng, name: str = "rng") -> np.random.Generator:

@@ -259,3 +259,115 @@ def test_bad_input_is_refused_by_name(func, valid, argument, bad):
 def test_case_count():
     # The closing note of issue 10 quotes this count; it must not shrink unnoticed.
     assert len(CASES) >= 500
+
+
+# ------------------------------------------------------------------ issue 18 probe: the core
+def test_kernel_width_rule_refuses_data_without_features():
+    with pytest.raises(ValueError, match="^train: expected at least one feature"):
+        land.kernel_width_rule(np.zeros((30, 0)), 5)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: land.fit_land(land.Sphere, SPHERE_POINTS, rng=np.random.default_rng(0)),
+    lambda: land.normalising_constant(land.Sphere, NORTH, COV, 16, np.random.default_rng(0)),
+    lambda: land.fit_land_mixture(land.Sphere, SPHERE_POINTS, 1, rng=np.random.default_rng(0)),
+    lambda: land.check_geometry(land.LearnedManifold),
+])
+def test_a_geometry_class_instead_of_an_instance_names_manifold(call):
+    with pytest.raises(TypeError, match=r"^manifold: expected a geometry instance such as land\."):
+        call()
+
+
+def test_sphere_dist_refuses_batches_of_different_sizes_naming_point_b():
+    with pytest.raises(ValueError, match="^point_b: expected 2 points"):
+        SPHERE.dist(SPHERE_POINTS[:2], SPHERE_POINTS[:3])
+    assert SPHERE.dist(SPHERE_POINTS[:1], SPHERE_POINTS[:3]).shape == (3,)   # one broadcasts
+
+
+_LINE = np.c_[np.linspace(-0.5, 0.5, 20), np.linspace(-0.5, 0.5, 20) + 1.0]
+
+
+@pytest.mark.parametrize("manifold, data, reason", [
+    (SPHERE, SPHERE_POINTS[:1], "n_samples = 1"),
+    (SPHERE, SPHERE_POINTS[:2], "great circle"),
+    (SPHERE, np.repeat(SPHERE_POINTS[:1], 20, axis=0), "identical"),
+    (SPHERE, np.vstack([np.repeat(SPHERE_POINTS[:1], 19, axis=0), SPHERE_POINTS[1:2]]),
+     "great circle"),
+    (SPHERE, np.c_[np.cos(np.arange(20.0)), np.sin(np.arange(20.0)), np.zeros(20)],
+     "great circle"),
+    (LEARNED, ARC[:1], "n_samples = 1"),
+    (LEARNED, ARC[:2], "n_samples = 2"),
+    (LEARNED, np.repeat(ARC[:1], 20, axis=0), "identical"),
+    (LEARNED, _LINE, "affine subspace"),
+])
+def test_fit_land_and_fit_land_mixture_refuse_degenerate_data_naming_data(manifold, data, reason):
+    with pytest.raises(ValueError, match=rf"^data: .*{reason}"):
+        land.fit_land(manifold, data, rng=np.random.default_rng(0), n_iter=2, n_samples=16)
+    with pytest.raises(ValueError, match=rf"^data: .*{reason}"):
+        land.fit_land_mixture(manifold, data, 1, rng=np.random.default_rng(0), n_iter=1,
+                              n_samples=16)
+
+
+def test_fit_land_mixture_refuses_components_with_too_few_points_naming_n_components():
+    with pytest.raises(ValueError, match=r"^n_components: expected at most N / \(d \+ 1\)"):
+        land.fit_land_mixture(SPHERE, SPHERE_POINTS[:8], 3, rng=np.random.default_rng(0))
+
+
+def test_spectral_labels_fall_back_to_kmeans_on_tiny_data():
+    from land.model.mixture import spectral_labels
+
+    labels = spectral_labels(SPHERE, SPHERE_POINTS[:2], 2, np.random.default_rng(0))
+    assert sorted(labels.tolist()) == [0, 1]
+    labels = spectral_labels(SPHERE, SPHERE_POINTS[:3], 2, np.random.default_rng(0))
+    assert sorted(set(labels.tolist())) == [0, 1]
+
+
+def test_fit_land_mixture_refuses_ragged_init_naming_init():
+    with pytest.raises(ValueError, match="^init: expected integer labels"):
+        land.fit_land_mixture(SPHERE, SPHERE_POINTS, 2, rng=np.random.default_rng(0),
+                              init=[[0, 1], [1]])
+
+
+@pytest.mark.parametrize("n_positive", [1, 2])
+def test_fit_land_refuses_fewer_than_d_plus_one_positive_weights(n_positive):
+    weights = np.zeros(len(SPHERE_POINTS))
+    weights[:n_positive] = 1.0
+    with pytest.raises(ValueError, match="^sample_weight: expected at least d \\+ 1 = 3 positive"):
+        land.fit_land(SPHERE, SPHERE_POINTS, rng=np.random.default_rng(0), sample_weight=weights)
+
+
+_NEAR_SINGULAR = [np.diag([0.05, 0.05e-14]), np.diag([0.05, 0.05e-13]),
+                  0.05 * np.outer([1.0, 1.0], [1.0, 1.0]) + 1e-15 * np.eye(2)]
+
+
+@pytest.mark.parametrize("cov", _NEAR_SINGULAR)
+def test_numerically_singular_covariances_are_refused_naming_the_argument(cov):
+    rng = np.random.default_rng(0)
+    calls = [(lambda: land.fit_land(SPHERE, SPHERE_POINTS, rng=rng, init_cov=cov), "init_cov"),
+             (lambda: land.normalising_constant(SPHERE, NORTH, cov, 16, rng), "cov"),
+             (lambda: land.normalising_constant(LEARNED, BASE, cov, 16, rng), "cov"),
+             (lambda: land.sample_sphere_land(5, NORTH, cov, rng), "cov"),
+             (lambda: land.sample_sphere_data(5, NORTH, cov, rng), "cov")]
+    for call, name in calls:
+        with pytest.raises(ValueError, match=rf"^{name}: .*numerically singular"):
+            call()
+    # The numeric helper behind the fits still takes an ill-conditioned SPD matrix.
+    assert np.isfinite(land.precision_factor(np.diag([1.0, 1e-14]))).all()
+
+
+def test_normalising_constant_of_one_draw_has_an_infinite_standard_error():
+    constant = land.normalising_constant(SPHERE, NORTH, COV, 1, np.random.default_rng(0))
+    assert np.isfinite(constant.value) and constant.std_error == np.inf
+
+
+def test_neighbour_graph_treats_overflowing_points_as_unreachable():
+    from land.numerics import NeighbourGraph, StandardMetric
+
+    line = np.linspace(0.0, 4.0, 9)[None, :]
+    graph = NeighbourGraph(StandardMetric(line, 1e-3, 0, np.zeros(1)), n_neighbours=2)
+    paths = graph.paths_from(np.zeros(1), np.array([[2.0], [1e200], [1e308]]))
+    assert np.isfinite(paths.bound[0]) and np.all(np.isinf(paths.bound[1:]))
+    assert paths.path(1) is None
+    result = LEARNED.solve_log(BASE, np.array([ARC[1], [1e200, 1e200]]))
+    assert result.converged.tolist() == [True, False]
+    assert result.info["status"][1] == "out of range"

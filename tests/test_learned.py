@@ -140,5 +140,5 @@ def test_fit_history_counts_failed_solves(sphere_data_small):
     metric = land.LocalDiagonalMetric(sphere_data_small.points, kernel_width=0.25, rho=1e-3)
     strict = land.LearnedManifold(metric, log_tol=1e-30, max_newton=1)
     with pytest.raises(land.GeodesicSolverError, match="no data point's Log converged"):
-        land.fit_land(strict, sphere_data_small.points[:3], init_mean=NORTH, algorithm="paper", init_cov=np.eye(3) * 0.01,
+        land.fit_land(strict, sphere_data_small.points[:4], init_mean=NORTH, algorithm="paper", init_cov=np.eye(3) * 0.01,
                       n_iter=1, n_samples=5, rng=np.random.default_rng(0))

@@ -408,3 +408,52 @@ def test_sphere_land_density_integrates_to_one():
     density = np.exp(model.score_samples(uniform)) * 4 * np.pi     # E_uniform[p] * area
     mass, error = density.mean(), density.std() / np.sqrt(density.size)
     assert abs(mass - 1.0) < 3 * error + 3 * model.log_constant_error_, (mass, error)
+
+
+# ------------------------------------------------------------------ issue 18 probe: estimators
+@pytest.mark.parametrize("far", [1e200, 1e308])
+def test_points_too_far_to_score_are_refused_naming_X(fitted, far):
+    # cKDTree gives no neighbour at an overflowing distance; the Log fails and the
+    # failed-Log bound underflows, so the score has no finite value: a ValueError naming X.
+    model = fitted[("LAND", "learned")]
+    points = np.vstack([ARC_X[:2], [far, far]])
+    for method in (model.score_samples, model.bic):
+        with pytest.raises(ValueError, match="^X: 1 of 3 point.* too far from the data"):
+            method(points)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mixture = _mixture("learned", max_iter=2).fit(ARC_X)
+    for method in (mixture.score_samples, mixture.predict):
+        with pytest.raises(ValueError, match="^X: .*too far from the data"):
+            method(points)
+
+
+def test_a_far_point_within_reach_gets_the_failed_log_bound(fitted):
+    model = fitted[("LAND", "learned")]
+    with pytest.warns(land.GeodesicSolverWarning, match="1 of 1 points failed"):
+        log_p = model.score_samples([[1e50, 1e50]])
+    assert np.isfinite(log_p).all() and log_p[0] < -1e100
+
+
+@pytest.mark.parametrize("estimator", [land.LAND, land.LANDMixture])
+@pytest.mark.parametrize("scale, match", [(1e150, "below 1e"), (1e-150, "above 1e"),
+                                          (1e200, "below 1e")])
+def test_data_at_an_extreme_scale_is_refused_naming_X(estimator, scale, match):
+    with pytest.raises(ValueError, match=rf"^X: expected feature variances {match}.*rescale X"):
+        estimator(**FAST, max_iter=2).fit(ARC_X * scale)
+
+
+@pytest.mark.parametrize("estimator", [land.LAND, land.LANDMixture])
+def test_a_geometry_class_instead_of_an_instance_names_geometry(estimator):
+    for X in (SPHERE_X, ARC_X):
+        with pytest.raises(TypeError, match=r"^geometry: .*land\.Sphere\(\)"):
+            estimator(geometry=land.Sphere, **FAST).fit(X)
+
+
+def test_estimators_still_refuse_degenerate_data_through_the_shared_check():
+    from land.model.likelihood import check_not_degenerate
+
+    with pytest.raises(ValueError, match="^X: all 5 points are identical"):
+        check_not_degenerate(np.repeat(ARC_X[:1], 5, axis=0), "learned", "X")
+    with pytest.raises(ValueError, match="^X: .*great circle"):
+        land.LAND("sphere", **FAST).fit(SPHERE_X[:2])

@@ -112,7 +112,9 @@ def test_fit_on_flat_learned_manifold_recovers_euclidean_mle():
     ],
 )
 def test_fit_rejects_bad_input(sphere, kwargs, error, message):
-    args = dict(data=np.array([[0.0, 0.0, 1.0], [0.0, 0.1, 0.995]]) / np.array([[1], [np.hypot(0.1, 0.995)]]),
+    # Three points off any one great circle: fewer would be refused as degenerate data.
+    points = np.array([[0.0, 0.0, 1.0], [0.0, 0.1, 0.995], [0.1, 0.0, 0.995]])
+    args = dict(data=points / np.linalg.norm(points, axis=1, keepdims=True),
                 init_mean=[0.0, 0.0, 1.0], init_cov=np.eye(2) * 0.01, n_iter=2, n_samples=10,
                 rng=np.random.default_rng(0)) | kwargs
     data = args.pop("data")

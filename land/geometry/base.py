@@ -101,7 +101,8 @@ def check_geometry(manifold, name: str = "manifold") -> Geometry:
     Raises
     ------
     TypeError
-        If ``manifold`` lacks a method or attribute of :class:`Geometry`.
+        If ``manifold`` lacks a method or attribute of :class:`Geometry`, or
+        is a class (``land.Sphere`` for ``land.Sphere()``).
 
     Examples
     --------
@@ -114,6 +115,11 @@ def check_geometry(manifold, name: str = "manifold") -> Geometry:
     ...     print(str(error)[:40])
     manifold: expected a geometry (land.Sphe
     """
+    if isinstance(manifold, type):
+        hint = f"land.{manifold.__name__}()" if manifold.__module__.startswith("land.") else \
+            "an instance"
+        raise TypeError(f"{name}: expected a geometry instance such as {hint}, got the class "
+                        f"{manifold.__name__} itself")
     if not isinstance(manifold, Geometry):
         raise TypeError(f"{name}: expected a geometry (land.Sphere, land.LearnedManifold or "
                         f"another land.Geometry), got {type(manifold).__name__}")

@@ -205,7 +205,10 @@ class LearnedManifold:
         return check_base_point(self, base_point, name)
 
     def _to_standard(self, points) -> np.ndarray:
-        return (np.asarray(points) - self._centre) / self._scale
+        # A point near the float limit may overflow to inf here; the Log cascade
+        # leaves such targets unshot (beyond its MAX_REACH) and reports them failed.
+        with np.errstate(over="ignore"):
+            return (np.asarray(points) - self._centre) / self._scale
 
     # -------------------------------------------------------------- the ODEs
     def geodesic_acceleration(self, points, velocities) -> np.ndarray:

@@ -439,7 +439,8 @@ def kernel_width_rule(train, n_neighbours: int = 20) -> float:
     TypeError
         If ``train`` is not numeric or ``n_neighbours`` is not an integer.
     ValueError
-        If ``train`` is not a finite (N, D) array with N > ``n_neighbours``,
+        If ``train`` is not a finite (N, D) array with N > ``n_neighbours``
+        and D >= 1,
         ``n_neighbours`` < 1, or the rule gives 0 (most points repeated more
         than ``n_neighbours`` times).
 
@@ -458,6 +459,8 @@ def kernel_width_rule(train, n_neighbours: int = 20) -> float:
     if train.ndim != 2 or train.shape[0] <= n_neighbours:
         raise ValueError(f"train: expected shape (N, D) with N > n_neighbours = {n_neighbours}, "
                          f"got {train.shape}")
+    if train.shape[1] == 0:
+        raise ValueError(f"train: expected at least one feature, got shape {train.shape}")
     dist, _ = cKDTree(train).query(train, [n_neighbours + 1])  # the first hit is the point itself
     width = float(np.median(dist))
     if not width > 0:

@@ -343,7 +343,7 @@ class Sphere:
         Raises
         ------
         TypeError, ValueError
-            For points off the sphere.
+            For points off the sphere, or batches of different sizes.
 
         Examples
         --------
@@ -353,6 +353,11 @@ class Sphere:
         """
         point_a = self.check_points(point_a, "point_a")
         point_b = self.check_points(point_b, "point_b")
+        if (point_a.ndim == point_b.ndim == 2 and point_a.shape[0] != point_b.shape[0]
+                and 1 not in (point_a.shape[0], point_b.shape[0])):
+            raise ValueError(f"point_b: expected {point_a.shape[0]} points to pair with the "
+                             f"{point_a.shape[0]} of point_a (or one point), got "
+                             f"{point_b.shape[0]}")
         cross = np.linalg.norm(np.cross(point_a, point_b), axis=-1)
         return np.arctan2(cross, np.sum(point_a * point_b, axis=-1))
 

@@ -50,14 +50,15 @@ from threadpoolctl import threadpool_limits
 from land._validation import (check_data_matrix, check_finite_result, check_nonnegative,
                               check_positive, check_positive_int)
 from land.geometry.base import (DegenerateLikelihoodWarning, Geometry, GeodesicSolverError,
-                                GeodesicSolverWarning)
+                                GeodesicSolverWarning, check_geometry)
 from land.geometry.learned import LearnedManifold
 from land.geometry.metric import LocalDiagonalMetric, kernel_width_rule
 from land.geometry.sphere import Sphere
 from land.model.fit import fit_land, floor_eigenvalues
-from land.model.likelihood import (ALGORITHMS, log_density_from_logs, normalising_constant,
-                                   precision_factor)
+from land.model.likelihood import (ALGORITHMS, check_not_degenerate, estimate_constant,
+                                   log_density_from_logs, precision_factor, qmc_normals)
 from land.model.mixture import fit_land_mixture, lebesgue_log_density
+from land.numerics.cascade import MAX_REACH
 
 __all__ = ["LAND", "LANDMixture"]
 
@@ -77,6 +78,8 @@ MIXTURE_RHO_FACTOR = 0.2
 SCORE_DRAWS = 4096
 #: Share of the training data whose Logs may fail at the end of a fit before it warns.
 FAILED_SHARE = 0.05
+#: Feature variances a learned geometry accepts (see ``_check_scale``).
+MAX_VARIANCE, MIN_VARIANCE = 1e200, 1e-200
 # Gauss-Legendre nodes for the metric length of a straight segment (the bound for failed Logs).
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(32)
 
@@ -97,6 +100,7 @@ def _make_geometry(geometry, X, kernel_width, rho, neighbours=None, rho_factor=N
             if X.shape[1] != 3:
                 raise ValueError(f"X: expected 3 features for Sphere(), got {X.shape[1]}")
             return Sphere(), None, None
+        _check_scale(X)
         if isinstance(kernel_width, str):
             if kernel_width != "auto":
                 raise ValueError(f"kernel_width: expected a positive number or 'auto', "
@@ -117,51 +121,53 @@ def _make_geometry(geometry, X, kernel_width, rho, neighbours=None, rho_factor=N
         else:
             rho = check_positive(rho, "rho")
         return LearnedManifold(LocalDiagonalMetric(X, width, rho)), width, rho
-    if not isinstance(geometry, Geometry):
-        raise TypeError(f"geometry: expected 'sphere', 'learned' or a land.Geometry, "
-                        f"got {type(geometry).__name__}")
+    _check_geometry_param(geometry)
     if geometry.ambient_dim != X.shape[1]:
         raise ValueError(f"X: expected {geometry.ambient_dim} features for {geometry!r}, "
                          f"got {X.shape[1]}")
     return geometry, None, None
 
 
+def _check_geometry_param(geometry):
+    """Refuse a ``geometry`` that is neither a name nor a :class:`~land.Geometry` instance."""
+    if isinstance(geometry, str):
+        return
+    if isinstance(geometry, type):      # land.Sphere for land.Sphere()
+        check_geometry(geometry, "geometry")
+    if not isinstance(geometry, Geometry):
+        raise TypeError(f"geometry: expected 'sphere', 'learned' or a land.Geometry, "
+                        f"got {type(geometry).__name__}")
+
+
+def _check_scale(X):
+    """Refuse, naming ``X``, data whose feature variances a learned metric cannot work with.
+
+    The metric squares distances in kernel widths and takes ``1 / rho`` with
+    ``rho`` a multiple of the variance, so variances that overflow, exceed
+    ``MAX_VARIANCE`` or are positive but below ``MIN_VARIANCE`` are refused
+    with the advice to rescale ``X`` (a zero variance is a constant feature,
+    refused elsewhere).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        variance = np.var(X, axis=0)
+    if not np.all(np.isfinite(variance)) or np.any(variance > MAX_VARIANCE):
+        raise ValueError(f"X: expected feature variances below {MAX_VARIANCE:.0e}, got "
+                         f"{float(np.max(variance)):.3g}; the learned metric's squared distances "
+                         "would overflow: rescale X (e.g. with sklearn's StandardScaler)")
+    tiny = (variance > 0) & (variance < MIN_VARIANCE)
+    if tiny.any():
+        raise ValueError(f"X: expected feature variances above {MIN_VARIANCE:.0e}, got "
+                         f"{float(np.min(variance[tiny])):.3g}; the learned metric's 1 / rho would "
+                         "overflow: rescale X (e.g. with sklearn's StandardScaler)")
+
+
 def _check_not_degenerate(X, geometry):
-    """Refuse data on which the LAND likelihood has no maximum, naming ``X`` and the reason.
+    """:func:`land.model.likelihood.check_not_degenerate` naming ``X``.
 
     ``geometry`` is the estimator's parameter (a name or a Geometry); this runs
     before the learned metric is built, whose ``rho="auto"`` needs spread data.
     """
-    sphere = geometry == "sphere" if isinstance(geometry, str) else isinstance(geometry, Sphere)
-    learned = geometry == "learned" if isinstance(geometry, str) else hasattr(geometry, "metric")
-    if sphere:
-        X = Sphere().check_points(X, "X") if X.shape[1] == 3 else X
-    n_points, n_features = X.shape
-    dim = 2 if sphere else (n_features if learned else getattr(geometry, "dim", n_features))
-    unbounded = ("the likelihood grows without bound as the covariance shrinks onto them, so no "
-                 "maximum-likelihood LAND exists")
-    if n_points == 1:
-        raise ValueError(f"X: n_samples = 1, but a LAND needs at least d + 1 = {dim + 1} points "
-                         f"in general position (d = {dim}): {unbounded}")
-    if np.all(X == X[0]):
-        raise ValueError(f"X: all {n_points} points are identical: {unbounded}")
-    if sphere and n_features == 3:
-        moments = np.linalg.eigvalsh(X.T @ X)     # all three, even for n < 3
-        if n_points < 3 or moments[0] <= 1e-12 * moments[-1]:
-            raise ValueError(f"X: the {n_points} points lie on one great circle (a LAND on the "
-                             f"sphere needs points off it, hence at least 3): {unbounded}")
-    elif learned:
-        constant = np.flatnonzero(np.ptp(X, axis=0) == 0)
-        if constant.size:
-            raise ValueError(f"X: feature(s) {constant.tolist()} are constant: {unbounded}; drop "
-                             "them or fit in fewer dimensions")
-        if n_points <= n_features:
-            raise ValueError(f"X: n_samples = {n_points} points in {n_features} dimensions; a LAND "
-                             f"needs at least n_features + 1 = {n_features + 1}: {unbounded}")
-        singular = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
-        if singular[-1] <= 1e-10 * singular[0]:
-            raise ValueError(f"X: the points lie on an affine subspace of fewer than "
-                             f"{n_features} dimensions: {unbounded}")
+    check_not_degenerate(X, geometry, "X")
 
 
 def _check_measure(measure, geometry):
@@ -227,12 +233,27 @@ def _land_log_density(geometry, X, mean, cov, frame, log_constant):
     A point whose Log fails gets ``-L^2 / (2 lambda_min(Sigma)) - log C`` with
     ``L`` from :func:`_length_bound`: the smallest density any tangent vector
     of length ``L`` could have, a lower bound of the density it would have.
+
+    A point so far from the data that this bound overflows (or beyond the
+    Log solver's reach, ``land.numerics.cascade.MAX_REACH`` length scales of
+    the metric) has no finite score: a ``ValueError`` naming ``X`` says so.
     """
     log_p, failed = log_density_from_logs(geometry, mean, frame, precision_factor(cov),
                                           log_constant, geometry.solve_log(mean, X))
     if failed.any():
-        bound = _length_bound(geometry, mean, X[failed])
-        log_p[failed] = -0.5 * bound**2 / np.linalg.eigvalsh(cov)[0] - log_constant
+        rows = np.flatnonzero(failed)
+        bound = np.full(rows.size, np.inf)
+        with np.errstate(over="ignore", invalid="ignore"):
+            reach = np.linalg.norm(X[rows] - mean, axis=1) / getattr(geometry, "_scale", 1.0)
+            near = reach <= MAX_REACH
+            if near.any():
+                bound[near] = _length_bound(geometry, mean, X[rows[near]])
+            log_p[rows] = -0.5 * bound**2 / np.linalg.eigvalsh(cov)[0] - log_constant
+    bad = ~np.isfinite(log_p)
+    if bad.any():
+        raise ValueError(f"X: {int(bad.sum())} of {X.shape[0]} point(s) are too far from the data "
+                         f"to be scored (first: row {int(np.flatnonzero(bad)[0])}); their log "
+                         "density underflows to -inf")
     return log_p, int(np.count_nonzero(failed))
 
 
@@ -261,8 +282,11 @@ def _warn_not_converged(name, converged, stop_reason, n_iter, max_iter):
 
 def _scoring_constant(geometry, mean, cov, frame, n_draws, rng):
     """``log C`` with the exact volume term and its relative standard error."""
-    constant = normalising_constant(geometry, mean, cov, max(n_draws, SCORE_DRAWS), rng,
-                                    frame=frame, sampling="qmc", volume="exact")
+    # normalising_constant without its argument checks: the fitted cov is only required SPD
+    # (with reg_covar=0 it may be worse conditioned than a user's cov is allowed to be).
+    n_draws = max(n_draws, SCORE_DRAWS)
+    constant = estimate_constant(geometry, mean, frame, cov, n_draws, rng,
+                                 normals=qmc_normals(n_draws, geometry.dim, rng), volume="exact")
     return constant.log_value, constant.std_error / constant.value
 
 
@@ -422,7 +446,11 @@ class LAND(DensityMixin, BaseEstimator):
             For bad data or parameters, naming the one at fault; ``ValueError``
             naming ``X`` for data on which the likelihood has no maximum (one
             point, identical points, fewer than ``n_features + 1`` points, a
-            constant feature, sphere points on one great circle).
+            constant feature, sphere points on one great circle), or, for a
+            learned geometry, feature variances that are not finite, above
+            ``MAX_VARIANCE = 1e200`` or positive and below ``MIN_VARIANCE =
+            1e-200`` (rescale ``X``); ``TypeError`` naming ``geometry`` for a
+            class (``land.Sphere``) where an instance (``land.Sphere()``) belongs.
         GeodesicSolverError
             If no data point's Log converges at the initial mean.
 
@@ -455,6 +483,7 @@ class LAND(DensityMixin, BaseEstimator):
         n_mc = _n_mc_samples(self)
         reg_covar = check_nonnegative(self.reg_covar, "reg_covar")
         rng = _rng(self.random_state)
+        _check_geometry_param(self.geometry)
         _check_not_degenerate(X, self.geometry)
         geometry, width, rho = _make_geometry(self.geometry, X, self.kernel_width, self.rho)
         _check_measure(self.measure, geometry)
@@ -525,7 +554,8 @@ class LAND(DensityMixin, BaseEstimator):
             Before :meth:`fit`.
         TypeError, ValueError
             For bad ``X`` (including a feature count other than the fit's,
-            or points off the sphere), naming ``X``.
+            points off the sphere, or points so far from the data that
+            their log density underflows to ``-inf``), naming ``X``.
 
         Examples
         --------
@@ -908,6 +938,7 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         n_mc = _n_mc_samples(self)
         reg_covar = check_nonnegative(self.reg_covar, "reg_covar")
         rng = _rng(self.random_state)
+        _check_geometry_param(self.geometry)
         _check_not_degenerate(X, self.geometry)
         geometry, width, rho = _make_geometry(self.geometry, X, self.kernel_width, self.rho,
                                               MIXTURE_WIDTH_NEIGHBOURS, MIXTURE_RHO_FACTOR)
@@ -984,7 +1015,7 @@ class LANDMixture(ClusterMixin, DensityMixin, BaseEstimator):
         sklearn.exceptions.NotFittedError
             Before :meth:`fit`.
         TypeError, ValueError
-            For bad ``X``, naming it.
+            For bad ``X``, naming it (as for :meth:`LAND.score_samples`).
 
         Examples
         --------

@@ -21,6 +21,7 @@ from land._validation import (as_float_array, check_generator, check_positive, c
                               check_spd)
 from land.geometry.base import GeodesicSolverError
 from land.model.likelihood import (ALGORITHMS, VOLUMES, check_choice, check_data, check_mean,
+                                   check_not_degenerate,
                                    evaluate_parameters, frame_at, log_scatter, precision_factor,
                                    qmc_normals, squared_mahalanobis,
                                    unchecked_covariance_from_factor)
@@ -271,7 +272,16 @@ def _initial_parameters(manifold, data, init_mean, init_cov, init_frame, weights
         if not np.any(ok) or not w[ok].sum() > 0:
             raise GeodesicSolverError("fit_land: no data point's Log converged at the initial mean")
         init_cov, _ = log_scatter(manifold, mean, frame, logs, weights, jitter=1e-9)
-    return mean, frame, check_spd(init_cov, "init_cov", manifold.dim), logs
+        try:
+            np.linalg.cholesky(init_cov)
+        except np.linalg.LinAlgError:
+            raise ValueError("data: the covariance of the Logs of data at the initial mean is not "
+                             "positive definite: the data have (almost) no spread in the "
+                             "manifold's metric, or lie beyond its reach; rescale data to the "
+                             "scale the manifold was built for, or pass init_cov") from None
+    # The relative floor of check_spd is for the user's init_cov (checked in fit_land); an
+    # internal start (the Log scatter, an EM component's covariance) is only required SPD.
+    return mean, frame, check_spd(init_cov, "init_cov", manifold.dim, min_ratio=0.0), logs
 
 
 def _whitened_gradient(evaluation, factor, blocks):
@@ -444,12 +454,17 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
         not numeric.
     ValueError
         If ``data`` is not an ``(N, ambient_dim)`` array of points of
-        ``manifold``, ``init_mean`` not a single point of it, ``init_cov`` not
-        symmetric positive definite of shape ``(d, d)``, ``init_frame`` not
+        ``manifold`` or degenerate (one point, identical points, points on one
+        great circle of the sphere, fewer than ``d + 1`` points or points on an
+        affine subspace of a learned manifold: no likelihood maximum exists),
+        ``init_mean`` not a single point of it, ``init_cov`` not
+        symmetric positive definite of shape ``(d, d)`` (or numerically
+        singular, smallest eigenvalue <= 1e-12 x largest), ``init_frame`` not
         an orthonormal tangent frame at the initial mean, ``algorithm`` or
         ``volume`` not one of its choices, ``n_iter``, ``n_samples`` or
         ``patience`` below 1, a step size not a finite number > 0, or
-        ``sample_weight`` not ``N`` finite values >= 0 with a positive sum. (A data
+        ``sample_weight`` not ``N`` finite values >= 0 with at least ``d + 1``
+        positive. (A data
         point antipodal to the mean on the sphere is a failed Log: left out and
         counted.)
     GeodesicSolverError
@@ -484,6 +499,13 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
                                    "n_samples")
     patience = check_positive_int(patience, "patience")
     weights = None if sample_weight is None else check_sample_weight(sample_weight, data.shape[0])
+    if weights is not None and np.count_nonzero(weights) <= manifold.dim:
+        raise ValueError(f"sample_weight: expected at least d + 1 = {manifold.dim + 1} positive "
+                         f"weights (d = {manifold.dim}), got {np.count_nonzero(weights)}: the "
+                         "likelihood of fewer points has no maximum")
+    check_not_degenerate(data, manifold, "data")
+    if init_cov is not None:
+        init_cov = check_spd(init_cov, "init_cov", manifold.dim)
     bar = progress_bar(n_iter, f"LAND fit ({algorithm})", show_progress(progress))
     with threadpool_limits(limits=1, user_api="blas"), bar:
         return fit_with_state(manifold, data, rng, init_mean, init_cov, init_frame, n_iter,

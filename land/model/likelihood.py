@@ -80,7 +80,9 @@ def precision_factor(cov) -> np.ndarray:
     cov = as_float_array(cov, "cov")
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
         raise ValueError(f"cov: expected a square matrix, got shape {cov.shape}")
-    cov = check_spd(cov, "cov", cov.shape[0])
+    # Only positive definite: the fits call this on their own (possibly ill-conditioned)
+    # iterates; the entry points check the user's cov against check_spd's singular floor.
+    cov = check_spd(cov, "cov", cov.shape[0], min_ratio=0.0)
     return np.linalg.inv(np.linalg.cholesky(cov))
 
 
@@ -290,6 +292,79 @@ def check_data(manifold, data, name="data"):
     return data
 
 
+def check_not_degenerate(data, manifold, name: str = "data") -> None:
+    """Refuse data on which the LAND likelihood has no maximum, naming ``name`` and the reason.
+
+    One point, identical points, and (on the sphere) points on one great
+    circle; on a learned manifold also a constant feature, at most
+    ``n_features`` points, or points on an affine subspace. On such data the
+    likelihood grows without bound as the covariance shrinks onto them.
+
+    Parameters
+    ----------
+    data : ndarray, shape=[N, ambient_dim]
+        Checked points (see :func:`check_data`).
+    manifold : Geometry or {"sphere", "learned"}
+        The geometry, or an estimator's name of one (the estimators check
+        before they build a learned metric, whose ``rho="auto"`` needs spread
+        data).
+    name : str
+        The argument's name in the error message (``"data"``, ``"X"``).
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, for degenerate data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import land
+    >>> from land.model.likelihood import check_not_degenerate
+    >>> equator = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])
+    >>> try:
+    ...     check_not_degenerate(equator, land.Sphere())
+    ... except ValueError as error:
+    ...     print(str(error)[:48])
+    data: the 3 points lie on one great circle (a LA
+    """
+    from land.geometry.sphere import Sphere
+
+    if isinstance(manifold, str):
+        sphere, learned = manifold == "sphere", manifold == "learned"
+    else:
+        sphere, learned = isinstance(manifold, Sphere), hasattr(manifold, "metric")
+    if sphere and data.shape[1] == 3:
+        data = Sphere().check_points(data, name)
+    n_points, n_features = data.shape
+    dim = 2 if sphere else (n_features if learned else getattr(manifold, "dim", n_features))
+    unbounded = ("the likelihood grows without bound as the covariance shrinks onto them, so no "
+                 "maximum-likelihood LAND exists")
+    if n_points == 1:
+        raise ValueError(f"{name}: n_samples = 1, but a LAND needs at least d + 1 = {dim + 1} "
+                         f"points in general position (d = {dim}): {unbounded}")
+    if np.all(data == data[0]):
+        raise ValueError(f"{name}: all {n_points} points are identical: {unbounded}")
+    if sphere and n_features == 3:
+        moments = np.linalg.eigvalsh(data.T @ data)     # all three, even for n < 3
+        if n_points < 3 or moments[0] <= 1e-12 * moments[-1]:
+            raise ValueError(f"{name}: the {n_points} points lie on one great circle (a LAND on "
+                             f"the sphere needs points off it, hence at least 3): {unbounded}")
+    elif learned:
+        constant = np.flatnonzero(np.ptp(data, axis=0) == 0)
+        if constant.size:
+            raise ValueError(f"{name}: feature(s) {constant.tolist()} are constant: {unbounded}; "
+                             "drop them or fit in fewer dimensions")
+        if n_points <= n_features:
+            raise ValueError(f"{name}: n_samples = {n_points} points in {n_features} dimensions; "
+                             f"a LAND needs at least n_features + 1 = {n_features + 1}: "
+                             f"{unbounded}")
+        singular = np.linalg.svd(data - data.mean(axis=0), compute_uv=False)
+        if singular[-1] <= 1e-10 * singular[0]:
+            raise ValueError(f"{name}: the points lie on an affine subspace of fewer than "
+                             f"{n_features} dimensions: {unbounded}")
+
+
 # ------------------------------------------------------ normalising constant
 @dataclass(frozen=True)
 class NormalisingConstant:
@@ -300,7 +375,9 @@ class NormalisingConstant:
     value : float
         ``Z * mean(m_s)`` over the converged samples.
     std_error : float
-        Its standard error, ``Z * std(m_s) / sqrt(S)``.
+        Its standard error, ``Z * std(m_s) / sqrt(S)``; ``inf`` when a single
+        draw converged (``n_samples=1``), since one draw has no spread to
+        estimate the error from.
     tangent_coords : ndarray, shape=[S, d]
         The draws ``v_s ~ N(0, Sigma)`` in frame coordinates (or from a fit's
         importance-sampling proposal ``q``).

@@ -42,7 +42,8 @@ from land._validation import (as_float_array, check_generator, check_nonnegative
                               check_positive_int)
 from land.geometry.base import GeodesicSolverError
 from land.model.fit import fit_with_state, floor_eigenvalues
-from land.model.likelihood import (check_data, estimate_constant, log_density_from_logs,
+from land.model.likelihood import (check_data, check_not_degenerate, estimate_constant,
+                                   log_density_from_logs,
                                    log_scatter, precision_factor, qmc_normals,
                                    unchecked_covariance_from_factor)
 from land.geometry.sphere import Sphere
@@ -342,6 +343,8 @@ def spectral_labels(manifold, data, n_components: int, rng: np.random.Generator,
     that are far apart *in the metric* (a learned metric makes the gaps
     between data expensive to cross) end up in different groups, where
     k-means on the ambient coordinates would cut curved clusters across.
+    With too few points for the eigensolver (``N <= n_components + 1``), or a
+    graph it cannot split, the labels are k-means' on the coordinates instead.
 
     Parameters
     ----------
@@ -388,12 +391,24 @@ def spectral_labels(manifold, data, n_components: int, rng: np.random.Generator,
     scale = np.median(lengths[lengths > 0]) if np.any(lengths > 0) else 1.0
     affinity = csr_matrix((np.exp(-(lengths / scale) ** 2), (rows, cols)), shape=(n_points,) * 2)
     affinity = affinity.maximum(affinity.T)
+    seed = int(rng.integers(2**31 - 1))
+    if n_points <= n_components + 1:
+        # Too few points for the eigensolver (scipy refuses k >= N): k-means instead.
+        return _kmeans_labels(data, n_components, seed)
     with warnings.catch_warnings():
         # A graph in several pieces is what well-separated clusters give; it is not an error.
         warnings.filterwarnings("ignore", message=".*not fully connected.*")
-        labels = spectral_clustering(affinity, n_clusters=n_components,
-                                     random_state=int(rng.integers(2**31 - 1)))
+        try:
+            labels = spectral_clustering(affinity, n_clusters=n_components, random_state=seed)
+        except (TypeError, ValueError):   # a graph the eigensolver cannot split: k-means
+            return _kmeans_labels(data, n_components, seed)
     return np.asarray(labels, dtype=int)
+
+
+def _kmeans_labels(data, n_components, seed):
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=n_components, n_init=10, random_state=seed).fit(data).labels_
 
 
 def _initial_labels(manifold, data, n_components, init, rng):
@@ -407,15 +422,17 @@ def _initial_labels(manifold, data, n_components, init, rng):
             # would start a degenerate component: fall back to k-means, as documented.
             init = "kmeans"
         if init == "kmeans":
-            from sklearn.cluster import KMeans
-
-            seed = int(rng.integers(2**31 - 1))
-            return KMeans(n_clusters=n_components, n_init=10, random_state=seed).fit(data).labels_
+            return _kmeans_labels(data, n_components, int(rng.integers(2**31 - 1)))
         if init == "random":
             return rng.permutation(np.arange(n_points) % n_components)
         raise ValueError(f"init: expected 'spectral', 'kmeans', 'random' or an array of labels, "
                          f"got {init!r}")
-    labels = np.asarray(init)
+    try:
+        labels = np.asarray(init)
+    except (TypeError, ValueError) as error:     # ragged nested sequences
+        raise ValueError(f"init: expected integer labels of shape ({n_points},), got "
+                         f"{type(init).__name__} that numpy cannot read as an array "
+                         f"({error})") from error
     if labels.shape != (n_points,) or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"init: expected integer labels of shape ({n_points},), got "
                          f"{labels.dtype} array of shape {labels.shape}")
@@ -555,7 +572,8 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
         None, or ``data`` not numeric.
     ValueError
         If ``data`` is not an ``(N, ambient_dim)`` array of points of
-        ``manifold``, ``n_components`` is not in ``1..N``, a count is below 1,
+        ``manifold`` or is degenerate (as for :func:`~land.fit_land`),
+        ``n_components`` is not in ``1..N / (d + 1)``, a count is below 1,
         a step size not > 0, ``tol`` or ``cov_jitter`` negative, ``init``
         neither ``"spectral"``, ``"kmeans"``, ``"random"`` nor integer labels of shape ``(N,)``
         in ``0..K-1``, a component gets no point at the start, or (on the
@@ -589,6 +607,12 @@ def fit_land_mixture(manifold, data, n_components: int, *, rng: np.random.Genera
     if n_components > n_points:
         raise ValueError(f"n_components: expected at most the number of points ({n_points}), "
                          f"got {n_components}")
+    check_not_degenerate(data, manifold, "data")
+    if n_components * (manifold.dim + 1) > n_points:
+        raise ValueError(f"n_components: expected at most N / (d + 1) = {n_points} / "
+                         f"{manifold.dim + 1} components, got {n_components}: each component "
+                         f"needs at least d + 1 = {manifold.dim + 1} points to start with a "
+                         "likelihood maximum")
     rng = check_generator(rng)
     n_iter = check_positive_int(n_iter, "n_iter")
     n_inner = check_positive_int(n_inner, "n_inner")

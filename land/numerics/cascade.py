@@ -38,6 +38,10 @@ __all__ = ["LogCascade", "LogSolution", "STAGES"]
 
 #: The stages a :class:`LogCascade` can run, in their default order.
 STAGES = ("warm", "chord", "graph", "continuation", "collocation")
+#: Targets farther than this from the base point (standardised units) are not shot at: the
+#: integrator's squared velocities would overflow. They are returned failed, with status
+#: ``"out of range"``.
+MAX_REACH = 1e100
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,11 @@ class LogCascade:
         """
         base_point = np.asarray(base_point, dtype=float)
         targets = np.atleast_2d(np.asarray(targets, dtype=float))
+        with np.errstate(over="ignore", invalid="ignore"):
+            reach = np.sqrt(np.sum((targets - base_point) ** 2, axis=1))
+        far = ~(reach <= MAX_REACH)
+        if far.any():
+            return self._split_far(metric, integrator, base_point, targets, warm, graph, far)
         n, dim = targets.shape
         m_base = metric.diagonal(base_point[None])[0]
         velocity = np.zeros((n, dim))
@@ -269,6 +278,29 @@ class LogCascade:
                            converged, stage, status, n_shots, n_newton, n_rhs,
                            bound() if check and "paths" in cache else np.full(n, np.inf),
                            length, counts)
+
+
+    def _split_far(self, metric, integrator, base_point, targets, warm, graph, far):
+        """:meth:`solve` on the targets within ``MAX_REACH``; the others fail unshot."""
+        n, dim = targets.shape
+        near = np.flatnonzero(~far)
+        velocity, residual = np.zeros((n, dim)), np.full(n, np.inf)
+        converged = np.zeros(n, bool)
+        stage = np.full(n, "failed", dtype=object)
+        status = np.full(n, "out of range", dtype=object)
+        counters = [np.zeros(n, np.int64) for _ in range(3)]
+        bound, length = np.full(n, np.inf), np.full(n, np.inf)
+        counts = {}
+        if near.size:
+            sub = self.solve(metric, integrator, base_point, targets[near],
+                             None if warm is None else np.asarray(warm, dtype=float)[near], graph)
+            velocity[near], residual[near], converged[near] = sub.velocity, sub.residual, sub.converged
+            stage[near], status[near] = sub.stage, sub.status
+            for counter, values in zip(counters, (sub.n_shots, sub.n_newton, sub.n_rhs)):
+                counter[near] = values
+            bound[near], length[near], counts = sub.bound, sub.length, sub.stage_counts
+        return LogSolution(velocity, residual, converged, stage, status, *counters, bound, length,
+                           counts)
 
 
 def _status_name(code) -> str:

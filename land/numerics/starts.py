@@ -221,15 +221,26 @@ class NeighbourGraph:
         self.graph = graph.maximum(graph.T).tocsr()
 
     def _attach(self, points, m_points=None):
-        """Nearest nodes of each point and the metric lengths of the edges to them."""
+        """Nearest nodes of each point and the metric lengths of the edges to them.
+
+        A point so far from the data that its distance overflows gets no
+        neighbours from the tree (``cKDTree.query`` returns the index ``n``
+        with an infinite distance): its edges join node 0 with an infinite
+        length, so it is unreachable and its Log falls back to the other starts.
+        """
         k = self.k
-        _, idx = self.tree.query(points, k)
-        idx = idx.reshape(len(points), k)
+        n_data = self.nodes.shape[0]
+        dist, idx = self.tree.query(points, k)
+        idx = np.asarray(idx).reshape(len(points), k)
+        missing = (idx >= n_data) | ~np.isfinite(np.asarray(dist).reshape(len(points), k))
+        idx = np.where(missing, 0, idx)
         start = np.repeat(points, k, axis=0)
         m_start = None if m_points is None else np.repeat(m_points, k, axis=0)
-        lengths = _edge_lengths(self.metric, start, self.nodes[idx.ravel()], m_start,
-                                self.node_metric[idx.ravel()])
-        return idx, lengths.reshape(len(points), k)
+        with np.errstate(over="ignore", invalid="ignore"):
+            lengths = _edge_lengths(self.metric, start, self.nodes[idx.ravel()], m_start,
+                                    self.node_metric[idx.ravel()]).reshape(len(points), k)
+        lengths = np.where(missing | ~np.isfinite(lengths), np.inf, lengths)
+        return idx, lengths
 
     def paths_from(self, base_point, targets) -> GraphPaths:
         """Shortest graph paths (and their metric lengths) from ``base_point`` to each target.
@@ -251,7 +262,9 @@ class NeighbourGraph:
         targets = np.atleast_2d(np.asarray(targets, dtype=float))
         n_data = self.nodes.shape[0]
         base_idx, base_len = self._attach(base_point[None])
-        extra = csr_matrix((np.maximum(base_len[0], 1e-300), (np.full(self.k, n_data), base_idx[0])),
+        joined = np.isfinite(base_len[0])      # a base point beyond reach joins nothing
+        extra = csr_matrix((np.maximum(base_len[0][joined], 1e-300),
+                            (np.full(int(joined.sum()), n_data), base_idx[0][joined])),
                            shape=(n_data + 1,) * 2)
         full = csr_matrix((self.graph.data, self.graph.indices, self.graph.indptr),
                           shape=(n_data, n_data))
