@@ -174,3 +174,9 @@ def test_weighted_fit_equals_the_fit_of_repeated_points(sphere_data_small):
     np.testing.assert_allclose(weighted.history.objective, plain.history.objective, rtol=1e-10)
     np.testing.assert_allclose(weighted.mean, plain.mean, atol=1e-10)
     np.testing.assert_allclose(weighted.cov, plain.cov, rtol=1e-8)
+
+
+def test_an_init_cov_too_large_for_the_sphere_is_refused_naming_it(sphere_data_small):
+    with pytest.raises(ValueError, match=r"^init_cov\b.*smaller init_cov"):
+        land.fit_land(land.Sphere(), sphere_data_small.points, rng=np.random.default_rng(0),
+                      n_iter=1, n_samples=64, init_cov=1e4 * np.eye(2))

@@ -464,7 +464,9 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
         ``volume`` not one of its choices, ``n_iter``, ``n_samples`` or
         ``patience`` below 1, a step size not a finite number > 0, or
         ``sample_weight`` not ``N`` finite values >= 0 with at least ``d + 1``
-        positive. (A data
+        positive, or ``init_cov`` so large that every Monte Carlo draw of
+        ``N(0, init_cov)`` has volume density 0 (beyond the injectivity
+        radius). (A data
         point antipodal to the mean on the sphere is a failed Log: left out and
         counted.)
     GeodesicSolverError
@@ -508,9 +510,18 @@ def fit_land(manifold, data, *, rng: np.random.Generator, init_mean=None, init_c
         init_cov = check_spd(init_cov, "init_cov", manifold.dim)
     bar = progress_bar(n_iter, f"LAND fit ({algorithm})", show_progress(progress))
     with threadpool_limits(limits=1, user_api="blas"), bar:
-        return fit_with_state(manifold, data, rng, init_mean, init_cov, init_frame, n_iter,
-                              step_mean, step_cov, n_samples, paper, volume, patience, bar,
-                              weights=weights)[0]
+        try:
+            return fit_with_state(manifold, data, rng, init_mean, init_cov, init_frame, n_iter,
+                                  step_mean, step_cov, n_samples, paper, volume, patience, bar,
+                                  weights=weights)[0]
+        except GeodesicSolverError as error:
+            if init_cov is not None and "positive volume density" in str(error):
+                # Every draw of N(0, init_cov) fell where the volume term is 0 (beyond the
+                # injectivity radius): the user's covariance is the cause, so name it.
+                raise ValueError("init_cov: expected a covariance whose Monte Carlo draws reach "
+                                 "the manifold; every draw of N(0, init_cov) got volume density 0 "
+                                 "(beyond the injectivity radius): use a smaller init_cov") from error
+            raise
 
 
 def check_sample_weight(sample_weight, n_points: int) -> np.ndarray:
